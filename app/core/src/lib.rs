@@ -1,0 +1,18 @@
+//! redgreen's pure core: domain types, webhook parsing and routing, and the run state machine.
+//!
+//! Invariant: nothing in this crate performs I/O (no files, sockets, clocks or randomness).
+//! Time and identifiers come in as arguments, so every function here is deterministic and
+//! can be tested exhaustively.
+
+pub mod command;
+pub mod ids;
+pub mod machine;
+pub mod mention;
+pub mod run;
+pub mod timestamp;
+pub mod webhook;
+
+pub use command::Command;
+pub use ids::{DeliveryId, InstallationId, RunId, TaskId};
+pub use run::{RunKind, RunState};
+pub use timestamp::Timestamp;

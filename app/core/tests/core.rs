@@ -1,0 +1,17 @@
+//! redgreen-core's integration tests: one binary, one module per concern.
+
+// A failing test should stop right where it fails, with the value that was wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "core/examples.rs"]
+mod examples;
+#[path = "core/mention.rs"]
+mod mention;
+#[path = "core/parse.rs"]
+mod parse;
+#[path = "core/properties.rs"]
+mod properties;
+#[path = "core/route.rs"]
+mod route;
+#[path = "core/signature.rs"]
+mod signature;

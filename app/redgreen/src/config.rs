@@ -1,0 +1,346 @@
+//! Configuration: read once at the edge from the environment and an optional `redgreen.toml`,
+//! validated into [`Config`]. Nothing else in redgreen reads the environment.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Every configuration key, as named in PRODUCT.md. The same names are accepted as keys of
+/// `redgreen.toml` (either as written here or in lower case without the prefix).
+const KEYS: [&str; 14] = [
+    "REDGREEN_LISTEN",
+    "REDGREEN_DATA_DIR",
+    "REDGREEN_DATABASE_URL",
+    "REDGREEN_WEBHOOK_SECRET",
+    "REDGREEN_GITHUB_API_URL",
+    "REDGREEN_GITHUB_APP_ID",
+    "REDGREEN_GITHUB_PRIVATE_KEY",
+    "REDGREEN_BOT_NAME",
+    "REDGREEN_LLM_PROVIDER",
+    "REDGREEN_LLM_BASE_URL",
+    "REDGREEN_LLM_API_KEY",
+    "REDGREEN_LLM_MODEL",
+    "REDGREEN_API_TOKEN",
+    "REDGREEN_WORKERS",
+];
+
+/// Which model API redgreen speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmProvider {
+    /// OpenAI Chat Completions, or any compatible server (vLLM, Ollama, llama.cpp, ...).
+    OpenAi,
+    /// Anthropic Messages.
+    Anthropic,
+}
+
+impl LlmProvider {
+    /// The provider's public endpoint, in the official SDKs' convention.
+    fn default_base_url(self) -> &'static str {
+        match self {
+            LlmProvider::OpenAi => "https://api.openai.com/v1",
+            LlmProvider::Anthropic => "https://api.anthropic.com",
+        }
+    }
+}
+
+/// The validated configuration of one redgreen process.
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub webhook_secret: Option<SecretString>,
+    pub github_api_url: String,
+    pub github_app_id: Option<String>,
+    /// The PEM text (read from the file when the variable names a path).
+    pub github_private_key: Option<SecretString>,
+    pub bot_name: String,
+    pub llm_provider: LlmProvider,
+    pub llm_base_url: String,
+    pub llm_api_key: Option<SecretString>,
+    pub llm_model: Option<String>,
+    pub api_token: Option<SecretString>,
+    pub workers: usize,
+}
+
+/// Secrets are shown only as present or absent.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |secret: &Option<SecretString>| if secret.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_backend())
+            .field("webhook_secret", &set(&self.webhook_secret))
+            .field("github_api_url", &self.github_api_url)
+            .field("github_app_id", &self.github_app_id)
+            .field("github_private_key", &set(&self.github_private_key))
+            .field("bot_name", &self.bot_name)
+            .field("llm_provider", &self.llm_provider)
+            .field("llm_base_url", &self.llm_base_url)
+            .field("llm_api_key", &set(&self.llm_api_key))
+            .field("llm_model", &self.llm_model)
+            .field("api_token", &set(&self.api_token))
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+/// A configuration redgreen refuses to start with. Messages name the key and never include
+/// a secret's value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    FileUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    FileInvalid { path: PathBuf, message: String },
+    #[error("config file {path}: unknown key {key:?}")]
+    UnknownKey { path: PathBuf, key: String },
+    #[error("config file {path}: key {key:?} must be a string, number or boolean")]
+    NotAScalar { path: PathBuf, key: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// Raw values by key, from the file and then the environment (the environment wins).
+#[derive(Debug, Default)]
+pub struct Sources {
+    values: HashMap<&'static str, String>,
+}
+
+impl Sources {
+    /// Reads the process environment, after `file` (an explicit `--config`, else
+    /// `./redgreen.toml` when it exists). The only place redgreen reads its environment.
+    pub fn from_process(file: Option<&Path>) -> Result<Sources, ConfigError> {
+        let default_file = Path::new("redgreen.toml");
+        let file = match file {
+            Some(path) => Some(path),
+            None => default_file.exists().then_some(default_file),
+        };
+        let mut sources = match file {
+            Some(path) => Sources::from_toml_file(path)?,
+            None => Sources::default(),
+        };
+        let env: HashMap<String, String> = std::env::vars().collect();
+        sources.overlay_env(&env);
+        Ok(sources)
+    }
+
+    /// Parses a `redgreen.toml`.
+    pub fn from_toml_file(path: &Path) -> Result<Sources, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::FileUnreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        Sources::from_toml(path, &text)
+    }
+
+    fn from_toml(path: &Path, text: &str) -> Result<Sources, ConfigError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            ConfigError::FileInvalid {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            }
+        })?;
+        let mut values = HashMap::new();
+        for (key, value) in table {
+            let canonical = KEYS
+                .into_iter()
+                .find(|k| {
+                    k.eq_ignore_ascii_case(&key)
+                        || k.trim_start_matches("REDGREEN_").eq_ignore_ascii_case(&key)
+                })
+                .ok_or_else(|| ConfigError::UnknownKey {
+                    path: path.to_owned(),
+                    key: key.clone(),
+                })?;
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                _ => {
+                    return Err(ConfigError::NotAScalar {
+                        path: path.to_owned(),
+                        key,
+                    });
+                }
+            };
+            values.insert(canonical, text);
+        }
+        Ok(Sources { values })
+    }
+
+    /// Sets every known key present in `env` (the environment overrides the file). The LLM
+    /// key also falls back to the providers' usual variables.
+    pub fn overlay_env(&mut self, env: &HashMap<String, String>) {
+        for key in KEYS {
+            if let Some(value) = env.get(key) {
+                self.values.insert(key, value.clone());
+            }
+        }
+        if !self.values.contains_key("REDGREEN_LLM_API_KEY") {
+            let provider_key = match self.get("REDGREEN_LLM_PROVIDER") {
+                Some("anthropic") => "ANTHROPIC_API_KEY",
+                _ => "OPENAI_API_KEY",
+            };
+            if let Some(value) = env.get(provider_key) {
+                self.values.insert("REDGREEN_LLM_API_KEY", value.clone());
+            }
+        }
+    }
+
+    fn get(&self, key: &'static str) -> Option<&str> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .filter(|value| !value.trim().is_empty())
+    }
+
+    fn secret(&self, key: &'static str) -> Option<SecretString> {
+        self.get(key).map(|value| SecretString::from(value.to_owned()))
+    }
+
+    /// Validates the values into a [`Config`].
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let listen = self
+            .get("REDGREEN_LISTEN")
+            .unwrap_or("127.0.0.1:3000")
+            .parse::<SocketAddr>()
+            .map_err(|e| ConfigError::Invalid {
+                key: "REDGREEN_LISTEN",
+                message: format!("not a socket address like 127.0.0.1:3000 ({e})"),
+            })?;
+        let data_dir = PathBuf::from(self.get("REDGREEN_DATA_DIR").unwrap_or("./redgreen-data"));
+        let database_url = match self.get("REDGREEN_DATABASE_URL") {
+            Some(url) => validate_database_url(url)?,
+            None => format!("sqlite://{}", data_dir.join("redgreen.db").display()),
+        };
+        let llm_provider = match self.get("REDGREEN_LLM_PROVIDER").unwrap_or("openai") {
+            "openai" => LlmProvider::OpenAi,
+            "anthropic" => LlmProvider::Anthropic,
+            other => {
+                return Err(ConfigError::Invalid {
+                    key: "REDGREEN_LLM_PROVIDER",
+                    message: format!("{other:?} is not one of openai, anthropic"),
+                });
+            }
+        };
+        let github_api_url = validate_http_url(
+            "REDGREEN_GITHUB_API_URL",
+            self.get("REDGREEN_GITHUB_API_URL")
+                .unwrap_or("https://api.github.com"),
+        )?;
+        let llm_base_url = validate_http_url(
+            "REDGREEN_LLM_BASE_URL",
+            self.get("REDGREEN_LLM_BASE_URL")
+                .unwrap_or(llm_provider.default_base_url()),
+        )?;
+        let bot_name = self.get("REDGREEN_BOT_NAME").unwrap_or("redgreen").to_owned();
+        if !bot_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::Invalid {
+                key: "REDGREEN_BOT_NAME",
+                message: "must be a GitHub handle without the @ (letters, digits, - and _)".into(),
+            });
+        }
+        let workers = match self.get("REDGREEN_WORKERS") {
+            None => 2,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    key: "REDGREEN_WORKERS",
+                    message: format!("{text:?} is not a number from 1 to 256"),
+                })?,
+        };
+        let github_private_key = match self.get("REDGREEN_GITHUB_PRIVATE_KEY") {
+            None => None,
+            Some(value) => Some(load_private_key(value)?),
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            webhook_secret: self.secret("REDGREEN_WEBHOOK_SECRET"),
+            github_api_url,
+            github_app_id: self.get("REDGREEN_GITHUB_APP_ID").map(str::to_owned),
+            github_private_key,
+            bot_name,
+            llm_provider,
+            llm_base_url,
+            llm_api_key: self.secret("REDGREEN_LLM_API_KEY"),
+            llm_model: self.get("REDGREEN_LLM_MODEL").map(str::to_owned),
+            api_token: self.secret("REDGREEN_API_TOKEN"),
+            workers,
+        })
+    }
+}
+
+impl Config {
+    /// `sqlite` or `postgres`, for logs (the URL itself may hold a password).
+    pub fn database_backend(&self) -> &'static str {
+        if self.database_url.starts_with("sqlite:") {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    }
+}
+
+fn validate_database_url(url: &str) -> Result<String, ConfigError> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some("sqlite" | "postgres" | "postgresql") => Ok(url.to_owned()),
+        // Only the scheme is echoed: the rest of the URL may carry a password.
+        _ => Err(ConfigError::Invalid {
+            key: "REDGREEN_DATABASE_URL",
+            message: format!(
+                "unsupported scheme {:?}: use sqlite://PATH or postgres://USER@HOST/DB",
+                scheme.unwrap_or("")
+            ),
+        }),
+    }
+}
+
+fn validate_http_url(key: &'static str, url: &str) -> Result<String, ConfigError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(url.trim_end_matches('/').to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            key,
+            message: format!("{url:?} is not an http(s) URL"),
+        })
+    }
+}
+
+/// The key is PEM text or a path to a PEM file. Errors name the path, never the content.
+fn load_private_key(value: &str) -> Result<SecretString, ConfigError> {
+    const KEY: &str = "REDGREEN_GITHUB_PRIVATE_KEY";
+    let pem = if value.trim_start().starts_with("-----BEGIN") {
+        SecretString::from(value.to_owned())
+    } else {
+        // The value is not echoed: a mangled key pasted as text must not end up in a log.
+        let text = std::fs::read_to_string(value).map_err(|e| ConfigError::Invalid {
+            key: KEY,
+            message: format!("is neither PEM text nor the path of a readable PEM file ({e})"),
+        })?;
+        SecretString::from(text)
+    };
+    let text = pem.expose_secret();
+    if !(text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----")) {
+        return Err(ConfigError::Invalid {
+            key: KEY,
+            message: "is not a PEM private key (expected a -----BEGIN ... PRIVATE KEY----- block)"
+                .into(),
+        });
+    }
+    Ok(pem)
+}

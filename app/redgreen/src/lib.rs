@@ -1,0 +1,16 @@
+//! The `redgreen` binary's library: configuration, the worker pool, and the wiring of every
+//! crate. Only this crate depends on more than one of redgreen's other crates.
+
+pub mod cli;
+pub mod config;
+pub mod run_driver;
+pub mod serve;
+pub mod telemetry;
+pub mod worker_pool;
+
+use redgreen_core::Timestamp;
+
+/// The wall clock, read here so the libraries can take time as an argument.
+pub fn now() -> Timestamp {
+    Timestamp::from(std::time::SystemTime::now())
+}

@@ -1,0 +1,69 @@
+//! Entry point of the `redgreen` binary.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use redgreen::cli::{AuditCommand, Cli, Command};
+use redgreen::config::{Config, Sources};
+use redgreen_store::Store;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            // `{:#}` prints the context chain on one line; no error here carries a secret.
+            eprintln!("redgreen: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Sources::from_process(cli.config.as_deref())
+        .and_then(Sources::into_config)
+        .context("invalid configuration")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve => {
+                let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
+                let _telemetry = redgreen::telemetry::init(otlp.as_deref())?;
+                redgreen::serve::serve(config).await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Audit {
+                command: AuditCommand::Verify { json },
+            } => audit_verify(&config, json).await,
+        }
+    })
+}
+
+async fn audit_verify(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the {} database", config.database_backend()))?;
+    let report = store.verify_audit().await.context("cannot read the audit log")?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        for broken in &report.breaks {
+            println!(
+                "BROKEN chain {} at seq {}: {}",
+                broken.chain, broken.seq, broken.reason
+            );
+        }
+        println!(
+            "{} rows in {} chains: {}",
+            report.rows,
+            report.chains,
+            if report.breaks.is_empty() { "intact" } else { "TAMPERED" }
+        );
+    }
+    Ok(if report.breaks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

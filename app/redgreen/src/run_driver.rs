@@ -1,0 +1,171 @@
+//! The task handler of `redgreen serve`: drives runs through the core state machine,
+//! checkpointing after every step, and dispatches the other task kinds.
+
+use std::collections::VecDeque;
+use std::future::Future;
+
+use redgreen_core::machine::{Effect, Event, Failure, Machine, step};
+use redgreen_core::{InstallationId, RunId, RunState};
+use redgreen_store::{LeasedTask, RunRecord, RunTransition, Scope, Store};
+use tracing::{Instrument, info, info_span};
+
+use crate::now;
+use crate::worker_pool::{TaskError, TaskHandler};
+
+/// Does the work of one phase of a run and reports how it went.
+pub trait PhaseRunner: Send + Sync + 'static {
+    fn run_phase(&self, run: &RunRecord, phase: RunState) -> impl Future<Output = Event> + Send;
+}
+
+/// The phase runner of this build. Every phase needs a capability that is not wired in yet
+/// (the GitHub client and git for `preparing`, the model gateway and sandbox after it), so
+/// each run parks in `needs_human` saying exactly which one, rather than pretending to work.
+pub struct MissingCapabilities;
+
+impl PhaseRunner for MissingCapabilities {
+    async fn run_phase(&self, _run: &RunRecord, phase: RunState) -> Event {
+        let missing = match phase {
+            RunState::Preparing | RunState::Publishing => "the GitHub client and git",
+            _ => "the model gateway and the sandbox",
+        };
+        Event::PhaseFailed {
+            reason: format!("this build of redgreen cannot run the {phase} phase yet: it lacks {missing}"),
+            failure: Failure::NeedsHuman,
+        }
+    }
+}
+
+/// Handles every task kind the webhook intake enqueues.
+pub struct RunDriver<P> {
+    store: Store,
+    phases: P,
+}
+
+impl<P: PhaseRunner> RunDriver<P> {
+    pub fn new(store: Store, phases: P) -> RunDriver<P> {
+        RunDriver { store, phases }
+    }
+
+    /// Steps the run from its checkpoint until it stops, parks or ends. Each step's new state
+    /// and checkpoint are stored before any of its effects run, so a crash at any point
+    /// resumes from the last stored step.
+    async fn drive(&self, installation: InstallationId, id: RunId) -> Result<(), TaskError> {
+        let scope = Scope::Tenant(installation);
+        let run = self
+            .store
+            .get_run(scope, id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| TaskError::Permanent(format!("run {id} not found")))?;
+        let mut machine = checkpointed_machine(&run)?;
+        let mut stored_state = run.state;
+        let mut events = VecDeque::from([if run.cancel_requested {
+            Event::CancelRequested
+        } else {
+            Event::Started
+        }]);
+        while let Some(event) = events.pop_front() {
+            let (next, effects) = step(&machine, &event);
+            if next != machine {
+                let transition = RunTransition {
+                    from: stored_state,
+                    to: next.state,
+                    checkpoint: serde_json::to_value(&next).map_err(internal)?,
+                    pr_url: None,
+                    event_kind: "transition".into(),
+                    message: describe(&event, &next),
+                    data: serde_json::to_value(&event).map_err(internal)?,
+                };
+                self.store
+                    .transition_run(scope, id, &transition, now())
+                    .await
+                    .map_err(store_error)?;
+                info!(from = %stored_state, to = %next.state, "run moved");
+                stored_state = next.state;
+            }
+            machine = next;
+            for effect in effects {
+                match effect {
+                    Effect::RunPhase(phase) => {
+                        if self.cancel_requested(scope, id).await? {
+                            events.push_back(Event::CancelRequested);
+                            break;
+                        }
+                        let outcome = self
+                            .phases
+                            .run_phase(&run, phase)
+                            .instrument(info_span!("phase", %phase))
+                            .await;
+                        events.push_back(outcome);
+                    }
+                    // Progress comments are posted by the GitHub client; until it is wired
+                    // in, the stored run events are the progress record.
+                    Effect::PublishProgress => info!(state = %machine.state, "progress"),
+                    // Nothing is allocated per run before the sandbox exists.
+                    Effect::Cleanup => {}
+                    Effect::RetryLater => {
+                        let reason = machine.last_error.clone().unwrap_or_default();
+                        return Err(TaskError::Retryable(reason));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn cancel_requested(&self, scope: Scope, id: RunId) -> Result<bool, TaskError> {
+        let run = self.store.get_run(scope, id).await.map_err(store_error)?;
+        Ok(run.is_some_and(|run| run.cancel_requested))
+    }
+}
+
+impl<P: PhaseRunner> TaskHandler for RunDriver<P> {
+    async fn handle(&self, task: &LeasedTask) -> Result<(), TaskError> {
+        match (task.kind.as_str(), task.installation, task.run) {
+            ("run", Some(installation), Some(run)) => self.drive(installation, run).await,
+            // The installation and its repositories were recorded with the delivery; the
+            // branch-protection doctor will hang off this task.
+            ("installation", Some(_), _) => {
+                info!(change = %task.payload, "installation change recorded");
+                Ok(())
+            }
+            ("control", _, _) => Err(TaskError::Permanent(
+                "run-control commands (status, cancel, retry, continue) are not handled by \
+                 this build yet; use POST /api/v1/runs/{id}/cancel"
+                    .into(),
+            )),
+            (kind, _, _) => Err(TaskError::Permanent(format!(
+                "task kind {kind:?} without the references it needs"
+            ))),
+        }
+    }
+}
+
+/// The machine stored with the run, or a fresh one for a run no worker has touched.
+fn checkpointed_machine(run: &RunRecord) -> Result<Machine, TaskError> {
+    if run.checkpoint.is_null() || run.checkpoint == serde_json::json!({}) {
+        return Ok(Machine::new(run.kind));
+    }
+    serde_json::from_value(run.checkpoint.clone())
+        .map_err(|e| TaskError::Permanent(format!("run {} has an unreadable checkpoint: {e}", run.id)))
+}
+
+fn describe(event: &Event, next: &Machine) -> String {
+    match event {
+        Event::PhaseFailed { reason, .. } => reason.clone(),
+        Event::CancelRequested => "cancelled".into(),
+        _ => format!("now {}", next.state),
+    }
+}
+
+fn store_error(error: redgreen_store::StoreError) -> TaskError {
+    if error.is_retryable() {
+        TaskError::Retryable(error.to_string())
+    } else {
+        TaskError::Permanent(error.to_string())
+    }
+}
+
+fn internal(error: serde_json::Error) -> TaskError {
+    TaskError::Permanent(format!("cannot encode the run checkpoint: {error}"))
+}

@@ -1,0 +1,101 @@
+//! `redgreen serve`: wires the store, the HTTP surface and the worker pool together, and
+//! shuts them down gracefully on SIGTERM or Ctrl-C.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use redgreen_server::{AppState, Metrics, ServerConfig, router};
+use redgreen_store::Store;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::run_driver::{MissingCapabilities, RunDriver};
+use crate::worker_pool::{PoolConfig, WorkerPool};
+
+/// GitHub refuses webhook payloads over 25 MiB; so does redgreen.
+const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!("cannot create the data directory {}", config.data_dir.display())
+    })?;
+    // Bind before connecting to the database, so a port in use is reported at once.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (REDGREEN_LISTEN)", config.listen))?;
+    let store = Store::connect(&config.database_url).await.with_context(|| {
+        format!(
+            "cannot open the {} database (REDGREEN_DATABASE_URL)",
+            config.database_backend()
+        )
+    })?;
+    if config.webhook_secret.is_none() {
+        warn!("REDGREEN_WEBHOOK_SECRET is not set: every webhook will be refused with 401");
+    }
+    if config.api_token.is_none() {
+        warn!("REDGREEN_API_TOKEN is not set: the /api/v1 operator API refuses every call");
+    }
+
+    let metrics = Arc::new(Metrics::default());
+    let app = router(AppState {
+        store: store.clone(),
+        config: Arc::new(ServerConfig {
+            webhook_secret: config.webhook_secret.clone(),
+            api_token: config.api_token.clone(),
+            bot_name: config.bot_name.clone(),
+            max_body_bytes: MAX_WEBHOOK_BYTES,
+        }),
+        metrics: metrics.clone(),
+    });
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let worker_name = format!("{}:{}", hostname(), std::process::id());
+    let pool = WorkerPool::start(
+        store.clone(),
+        Arc::new(RunDriver::new(store, MissingCapabilities)),
+        PoolConfig::new(config.workers, worker_name),
+        metrics,
+        shutdown.clone(),
+    );
+    info!(
+        listen = %config.listen,
+        database = config.database_backend(),
+        workers = config.workers,
+        "redgreen is serving"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+        .context("the HTTP server failed")?;
+    pool.join().await;
+    info!("redgreen stopped");
+    Ok(())
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    info!("shutdown requested: no new tasks; finishing or releasing the ones in hand");
+    shutdown.cancel();
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "redgreen".into())
+}

@@ -1,0 +1,271 @@
+//! The worker pool: `REDGREEN_WORKERS` workers lease tasks from the durable queue, keep
+//! their leases alive while a handler works, and settle each task exactly once.
+//!
+//! Shutdown is graceful: once the token is cancelled no worker leases again, and a task in
+//! hand gets `shutdown_grace` to finish before its lease is released back to the queue
+//! (without counting the attempt), so another process picks it up at once.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redgreen_server::Metrics;
+use redgreen_store::{FailOutcome, LeasedTask, RetryPolicy, Store, StoreError};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::now;
+
+/// How the pool leases and settles tasks.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    pub workers: usize,
+    /// Name recorded as the lease holder (host and process, for operators).
+    pub worker_name: String,
+    /// How long a lease lasts without a heartbeat: the time a crashed worker's task waits
+    /// before another worker takes it over.
+    pub lease: Duration,
+    /// How often a held lease is extended; well under `lease`.
+    pub heartbeat: Duration,
+    /// Pause between polls of an empty queue.
+    pub idle_poll: Duration,
+    /// How long a task in hand may run on after shutdown begins.
+    pub shutdown_grace: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl PoolConfig {
+    pub fn new(workers: usize, worker_name: String) -> PoolConfig {
+        PoolConfig {
+            workers,
+            worker_name,
+            lease: Duration::from_secs(60),
+            heartbeat: Duration::from_secs(15),
+            idle_poll: Duration::from_millis(250),
+            shutdown_grace: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Why a handler did not finish its task.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// Worth another attempt after a backoff.
+    #[error("{0}")]
+    Retryable(String),
+    /// Will never succeed: dead-letter the task.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl TaskError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, TaskError::Retryable(_))
+    }
+}
+
+/// Does the work of one leased task. The future is dropped if the lease is lost, so a
+/// handler must keep its side effects idempotent (it may be run again elsewhere).
+pub trait TaskHandler: Send + Sync + 'static {
+    fn handle(&self, task: &LeasedTask) -> impl Future<Output = Result<(), TaskError>> + Send;
+}
+
+/// Running workers. Dropping it does not stop them; cancel the token and [`join`](Self::join).
+pub struct WorkerPool {
+    workers: JoinSet<()>,
+}
+
+impl WorkerPool {
+    pub fn start<H: TaskHandler>(
+        store: Store,
+        handler: Arc<H>,
+        config: PoolConfig,
+        metrics: Arc<Metrics>,
+        shutdown: CancellationToken,
+    ) -> WorkerPool {
+        let config = Arc::new(config);
+        let mut workers = JoinSet::new();
+        for index in 0..config.workers {
+            let worker = Worker {
+                name: format!("{}/{index}", config.worker_name),
+                store: store.clone(),
+                handler: handler.clone(),
+                config: config.clone(),
+                metrics: metrics.clone(),
+                shutdown: shutdown.clone(),
+            };
+            workers.spawn(worker.run());
+        }
+        WorkerPool { workers }
+    }
+
+    /// Waits until every worker has stopped (after the shutdown token is cancelled).
+    pub async fn join(mut self) {
+        while let Some(result) = self.workers.join_next().await {
+            if let Err(error) = result {
+                warn!(%error, "worker task ended abnormally");
+            }
+        }
+    }
+}
+
+struct Worker<H> {
+    name: String,
+    store: Store,
+    handler: Arc<H>,
+    config: Arc<PoolConfig>,
+    metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
+}
+
+/// How the work on one task ended, before the queue is told.
+enum Ending {
+    Finished(Result<(), TaskError>),
+    LeaseLost,
+    ShutDown,
+}
+
+impl<H: TaskHandler> Worker<H> {
+    async fn run(self) {
+        let lease_ms = millis(self.config.lease);
+        while !self.shutdown.is_cancelled() {
+            match self.store.lease(&self.name, lease_ms, now()).await {
+                Ok(Some(task)) => self.work_on(task).await,
+                Ok(None) => self.pause(self.config.idle_poll).await,
+                Err(error) => {
+                    warn!(worker = %self.name, %error, "leasing failed; backing off");
+                    self.pause(self.config.idle_poll * 8).await;
+                }
+            }
+        }
+        info!(worker = %self.name, "worker stopped");
+    }
+
+    async fn pause(&self, duration: Duration) {
+        tokio::select! {
+            () = self.shutdown.cancelled() => {}
+            () = tokio::time::sleep(duration) => {}
+        }
+    }
+
+    async fn work_on(&self, task: LeasedTask) {
+        let span = info_span!(
+            "task",
+            task_id = %task.id,
+            kind = %task.kind,
+            attempt = task.attempt,
+            installation = task.installation.map(|i| i.0),
+            run_id = task.run.map(|r| r.to_string()),
+        );
+        async {
+            self.metrics.worker_started();
+            let started = Instant::now();
+            let (ending, lease) = self.supervise(&task).await;
+            let outcome = self.settle(&task, ending, &lease).await;
+            self.metrics
+                .observe_task(&task.kind, outcome, started.elapsed().as_secs_f64());
+            self.metrics.worker_finished();
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs the handler while heartbeating the lease, until it finishes, the lease is lost,
+    /// or shutdown's grace period runs out.
+    async fn supervise(&self, task: &LeasedTask) -> (Ending, redgreen_store::Lease) {
+        let lease_ms = millis(self.config.lease);
+        let mut lease = task.lease;
+        let work = self.handler.handle(task);
+        tokio::pin!(work);
+        let mut heartbeat = tokio::time::interval(self.config.heartbeat);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        heartbeat.tick().await;
+        // Armed only once shutdown begins; until then it lies a year ahead.
+        let grace = tokio::time::sleep(Duration::from_secs(365 * 24 * 3600));
+        tokio::pin!(grace);
+        let mut draining = false;
+        let ending = loop {
+            tokio::select! {
+                result = &mut work => break Ending::Finished(result),
+                _ = heartbeat.tick() => {
+                    match self.store.heartbeat(&lease, lease_ms, now()).await {
+                        Ok(extended) => lease = extended,
+                        Err(StoreError::LeaseLost { .. }) => break Ending::LeaseLost,
+                        // The lease may still be valid; the next beat tries again.
+                        Err(error) => warn!(%error, "heartbeat failed"),
+                    }
+                }
+                () = self.shutdown.cancelled(), if !draining => {
+                    draining = true;
+                    grace.as_mut().reset(tokio::time::Instant::now() + self.config.shutdown_grace);
+                    info!("shutdown: letting the task finish within the grace period");
+                }
+                () = &mut grace, if draining => break Ending::ShutDown,
+            }
+        };
+        (ending, lease)
+    }
+
+    /// Tells the queue how the task ended; returns the outcome label for metrics.
+    async fn settle(
+        &self,
+        task: &LeasedTask,
+        ending: Ending,
+        lease: &redgreen_store::Lease,
+    ) -> &'static str {
+        let store = &self.store;
+        match ending {
+            Ending::Finished(Ok(())) => match store.complete(lease, now()).await {
+                Ok(()) => {
+                    info!("task done");
+                    "done"
+                }
+                Err(error) => {
+                    warn!(%error, "task finished but could not be marked done");
+                    "lost"
+                }
+            },
+            Ending::Finished(Err(failure)) => {
+                let retryable = failure.is_retryable();
+                let message = failure.to_string();
+                match store
+                    .fail(lease, &message, retryable, &self.config.retry, now())
+                    .await
+                {
+                    Ok(FailOutcome::RetryAt(at)) => {
+                        warn!(error = %message, retry_at = at.millis(), "task failed; will retry");
+                        "retry"
+                    }
+                    Ok(FailOutcome::DeadLettered) => {
+                        warn!(error = %message, attempts = task.attempt, "task dead-lettered");
+                        "dead"
+                    }
+                    Err(error) => {
+                        warn!(%error, "task failed and the failure could not be recorded");
+                        "lost"
+                    }
+                }
+            }
+            Ending::LeaseLost => {
+                warn!("lease lost (expired or cancelled); abandoned the task");
+                "lost"
+            }
+            Ending::ShutDown => match store.release(lease, now()).await {
+                Ok(()) => {
+                    info!("shutdown: task released back to the queue");
+                    "released"
+                }
+                Err(error) => {
+                    warn!(%error, "shutdown: release failed; the lease will expire instead");
+                    "lost"
+                }
+            },
+        }
+    }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,160 @@
+//! Configuration: defaults, the file and the environment, validation, and secret hygiene.
+
+use std::collections::HashMap;
+
+use redgreen::config::{Config, ConfigError, LlmProvider, Sources};
+use secrecy::ExposeSecret;
+
+fn config(env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let mut sources = Sources::default();
+    sources.overlay_env(&env);
+    sources.into_config()
+}
+
+fn invalid_key(result: Result<Config, ConfigError>) -> &'static str {
+    match result {
+        Err(ConfigError::Invalid { key, .. }) => key,
+        other => panic!("expected an invalid key, got {other:?}"),
+    }
+}
+
+#[test]
+fn defaults_match_the_product_contract() {
+    let config = config(&[]).unwrap();
+    assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+    assert_eq!(config.data_dir, std::path::PathBuf::from("./redgreen-data"));
+    assert_eq!(config.database_url, "sqlite://./redgreen-data/redgreen.db");
+    assert_eq!(config.github_api_url, "https://api.github.com");
+    assert_eq!(config.bot_name, "redgreen");
+    assert_eq!(config.llm_provider, LlmProvider::OpenAi);
+    assert_eq!(config.llm_base_url, "https://api.openai.com/v1");
+    assert_eq!(config.workers, 2);
+    assert!(config.webhook_secret.is_none() && config.api_token.is_none());
+}
+
+#[test]
+fn anthropic_has_its_own_default_endpoint_and_key_variable() {
+    let config = config(&[
+        ("REDGREEN_LLM_PROVIDER", "anthropic"),
+        ("ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("OPENAI_API_KEY", "sk-openai-test"),
+    ])
+    .unwrap();
+    assert_eq!(config.llm_base_url, "https://api.anthropic.com");
+    assert_eq!(config.llm_api_key.unwrap().expose_secret(), "sk-ant-test");
+}
+
+#[test]
+fn the_explicit_key_wins_over_the_provider_variable() {
+    let config = config(&[
+        ("REDGREEN_LLM_API_KEY", "explicit"),
+        ("OPENAI_API_KEY", "fallback"),
+    ])
+    .unwrap();
+    assert_eq!(config.llm_api_key.unwrap().expose_secret(), "explicit");
+}
+
+#[test]
+fn invalid_values_name_their_key() {
+    assert_eq!(invalid_key(config(&[("REDGREEN_LISTEN", "localhost")])), "REDGREEN_LISTEN");
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_DATABASE_URL", "mysql://x/y")])),
+        "REDGREEN_DATABASE_URL"
+    );
+    assert_eq!(invalid_key(config(&[("REDGREEN_WORKERS", "0")])), "REDGREEN_WORKERS");
+    assert_eq!(invalid_key(config(&[("REDGREEN_WORKERS", "lots")])), "REDGREEN_WORKERS");
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_LLM_PROVIDER", "gemini")])),
+        "REDGREEN_LLM_PROVIDER"
+    );
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_BOT_NAME", "@redgreen")])),
+        "REDGREEN_BOT_NAME"
+    );
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_GITHUB_API_URL", "api.github.com")])),
+        "REDGREEN_GITHUB_API_URL"
+    );
+}
+
+#[test]
+fn postgres_urls_are_accepted() {
+    let config = config(&[("REDGREEN_DATABASE_URL", "postgres://redgreen@db/redgreen")]).unwrap();
+    assert_eq!(config.database_backend(), "postgres");
+}
+
+#[test]
+fn the_private_key_is_pem_text_or_a_readable_path() {
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n";
+    let inline = config(&[("REDGREEN_GITHUB_PRIVATE_KEY", pem)]).unwrap();
+    assert_eq!(inline.github_private_key.unwrap().expose_secret(), pem);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.pem");
+    std::fs::write(&path, pem).unwrap();
+    let from_file = config(&[("REDGREEN_GITHUB_PRIVATE_KEY", path.to_str().unwrap())]).unwrap();
+    assert_eq!(from_file.github_private_key.unwrap().expose_secret(), pem);
+
+    let not_pem = dir.path().join("notes.txt");
+    std::fs::write(&not_pem, "hello").unwrap();
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_GITHUB_PRIVATE_KEY", not_pem.to_str().unwrap())])),
+        "REDGREEN_GITHUB_PRIVATE_KEY"
+    );
+    let missing = config(&[("REDGREEN_GITHUB_PRIVATE_KEY", "/nonexistent/app.pem")]);
+    assert_eq!(invalid_key(missing), "REDGREEN_GITHUB_PRIVATE_KEY");
+}
+
+#[test]
+fn debug_output_never_shows_a_secret() {
+    let config = config(&[
+        ("REDGREEN_WEBHOOK_SECRET", "whsec-123"),
+        ("REDGREEN_API_TOKEN", "tok-456"),
+        ("REDGREEN_LLM_API_KEY", "sk-789"),
+        ("REDGREEN_DATABASE_URL", "postgres://u:dbpass-000@db/x"),
+    ])
+    .unwrap();
+    let shown = format!("{config:?}");
+    for secret in ["whsec-123", "tok-456", "sk-789", "dbpass-000"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("<set>"));
+}
+
+#[test]
+fn the_file_sets_keys_and_the_environment_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redgreen.toml");
+    std::fs::write(
+        &path,
+        "listen = \"127.0.0.1:4000\"\nREDGREEN_WORKERS = 8\nbot_name = \"rg\"\n",
+    )
+    .unwrap();
+    let mut sources = Sources::from_toml_file(&path).unwrap();
+    let env = HashMap::from([("REDGREEN_WORKERS".to_owned(), "3".to_owned())]);
+    sources.overlay_env(&env);
+    let config = sources.into_config().unwrap();
+    assert_eq!(config.listen.to_string(), "127.0.0.1:4000");
+    assert_eq!(config.workers, 3);
+    assert_eq!(config.bot_name, "rg");
+}
+
+#[test]
+fn the_file_rejects_unknown_keys_and_bad_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redgreen.toml");
+    std::fs::write(&path, "lisen = \"127.0.0.1:4000\"\n").unwrap();
+    assert!(matches!(
+        Sources::from_toml_file(&path),
+        Err(ConfigError::UnknownKey { ref key, .. }) if key == "lisen"
+    ));
+    std::fs::write(&path, "listen = \n").unwrap();
+    assert!(matches!(
+        Sources::from_toml_file(&path),
+        Err(ConfigError::FileInvalid { .. })
+    ));
+}

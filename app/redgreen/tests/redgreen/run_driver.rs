@@ -1,0 +1,218 @@
+//! The run driver: runs stepped through the state machine against a real store, with every
+//! step checkpointed.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use redgreen::run_driver::{MissingCapabilities, PhaseRunner, RunDriver};
+use redgreen::worker_pool::{TaskError, TaskHandler};
+use redgreen_core::machine::{Event, Failure, Machine};
+use redgreen_core::{DeliveryId, InstallationId, RunId, RunKind, RunState, TaskId};
+use redgreen_store::{
+    LeasedTask, NewDelivery, NewRun, NewTask, RepositoryRef, RunRecord, Scope, Store,
+};
+use uuid::Uuid;
+
+use super::support::{connect, now, sqlite_url};
+
+const INSTALLATION: InstallationId = InstallationId(42);
+
+/// Answers each phase from a script and records the phases it was asked to run.
+struct Scripted {
+    outcomes: Mutex<VecDeque<Event>>,
+    phases: Mutex<Vec<RunState>>,
+}
+
+impl Scripted {
+    fn new(outcomes: Vec<Event>) -> Scripted {
+        Scripted {
+            outcomes: Mutex::new(outcomes.into()),
+            phases: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn phases(&self) -> Vec<RunState> {
+        self.phases.lock().unwrap().clone()
+    }
+}
+
+impl PhaseRunner for &'static Scripted {
+    async fn run_phase(&self, _run: &RunRecord, phase: RunState) -> Event {
+        self.phases.lock().unwrap().push(phase);
+        self.outcomes
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Event::PhaseSucceeded)
+    }
+}
+
+/// Records a delivery that creates a run of `kind`, and leases its task.
+async fn accepted_run(store: &Store, kind: RunKind) -> (RunId, LeasedTask) {
+    let run = RunId(Uuid::now_v7());
+    let delivery = NewDelivery {
+        id: DeliveryId(Uuid::new_v4().to_string()),
+        event: "issue_comment".into(),
+        action: Some("created".into()),
+        installation: Some(INSTALLATION),
+        repository: Some(RepositoryRef {
+            github_id: 7,
+            full_name: "octo/widgets".into(),
+            clone_url: "https://github.com/octo/widgets.git".into(),
+        }),
+        outcome: "accepted".into(),
+        reason: None,
+        payload: "{}".into(),
+        received_at: now(),
+        run: Some(NewRun {
+            id: run,
+            kind,
+            issue: Some(1),
+            pull_request: None,
+            actor: "octocat".into(),
+            request: serde_json::json!({}),
+        }),
+        task: Some(NewTask {
+            id: TaskId(Uuid::now_v7()),
+            kind: "run".into(),
+            installation: Some(INSTALLATION),
+            run: Some(run),
+            payload: serde_json::json!({}),
+            max_attempts: 5,
+            run_at: now(),
+        }),
+    };
+    store.record_delivery(&delivery).await.unwrap();
+    let task = store.lease("test", 60_000, now()).await.unwrap().unwrap();
+    (run, task)
+}
+
+async fn run_record(store: &Store, id: RunId) -> RunRecord {
+    store
+        .get_run(Scope::Tenant(INSTALLATION), id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn event_states(store: &Store, id: RunId) -> Vec<RunState> {
+    store
+        .run_events(Scope::Tenant(INSTALLATION), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|event| event.state)
+        .collect()
+}
+
+fn leak(script: Scripted) -> &'static Scripted {
+    Box::leak(Box::new(script))
+}
+
+#[tokio::test]
+async fn a_fix_run_walks_every_phase_to_done_with_a_checkpoint_per_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (id, task) = accepted_run(&store, RunKind::Fix).await;
+    let script = leak(Scripted::new(vec![]));
+    RunDriver::new(store.clone(), script)
+        .handle(&task)
+        .await
+        .unwrap();
+
+    assert_eq!(script.phases(), Machine::phases(RunKind::Fix));
+    let run = run_record(&store, id).await;
+    assert_eq!(run.state, RunState::Done);
+    let checkpoint: Machine = serde_json::from_value(run.checkpoint).unwrap();
+    assert_eq!(checkpoint.state, RunState::Done);
+    let states = event_states(&store, id).await;
+    for phase in Machine::phases(RunKind::Fix) {
+        assert!(states.contains(phase), "no event for {phase}: {states:?}");
+    }
+    assert_eq!(states.last(), Some(&RunState::Done));
+}
+
+#[tokio::test]
+async fn this_build_parks_runs_in_needs_human_naming_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (id, task) = accepted_run(&store, RunKind::Plan).await;
+    RunDriver::new(store.clone(), MissingCapabilities)
+        .handle(&task)
+        .await
+        .unwrap();
+    let run = run_record(&store, id).await;
+    assert_eq!(run.state, RunState::NeedsHuman);
+    let checkpoint: Machine = serde_json::from_value(run.checkpoint).unwrap();
+    assert_eq!(checkpoint.resume_at, Some(RunState::Preparing));
+    let reason = checkpoint.last_error.unwrap();
+    assert!(reason.contains("GitHub client"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_transient_failure_asks_for_a_retry_and_the_retry_resumes_the_same_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (id, task) = accepted_run(&store, RunKind::Test).await;
+    let script = leak(Scripted::new(vec![
+        Event::PhaseSucceeded,
+        Event::PhaseFailed {
+            reason: "GitHub answered 502".into(),
+            failure: Failure::Transient,
+        },
+    ]));
+    let driver = RunDriver::new(store.clone(), script);
+    let error = driver.handle(&task).await.unwrap_err();
+    assert!(matches!(error, TaskError::Retryable(ref m) if m.contains("502")));
+    assert_eq!(run_record(&store, id).await.state, RunState::Green);
+
+    // The queue hands the task out again; the run resumes at `green`, not from the start.
+    driver.handle(&task).await.unwrap();
+    assert_eq!(
+        script.phases(),
+        [
+            RunState::Preparing,
+            RunState::Green,
+            RunState::Green,
+            RunState::Publishing
+        ]
+    );
+    assert_eq!(run_record(&store, id).await.state, RunState::Done);
+}
+
+#[tokio::test]
+async fn a_cancel_requested_while_running_stops_before_the_next_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (id, task) = accepted_run(&store, RunKind::Fix).await;
+    // Take the run out of `queued` first, as a worker would have, so the cancel is a request.
+    let script = leak(Scripted::new(vec![Event::PhaseFailed {
+        reason: "rate limited".into(),
+        failure: Failure::Transient,
+    }]));
+    let driver = RunDriver::new(store.clone(), script);
+    driver.handle(&task).await.unwrap_err();
+    let requested = store
+        .request_cancel(Scope::Tenant(INSTALLATION), id, "octocat", now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(requested.cancel_requested);
+
+    driver.handle(&task).await.unwrap();
+    assert_eq!(run_record(&store, id).await.state, RunState::Cancelled);
+    assert_eq!(script.phases(), [RunState::Preparing], "no phase ran after the cancel");
+}
+
+#[tokio::test]
+async fn a_run_of_another_tenant_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (_, mut task) = accepted_run(&store, RunKind::Fix).await;
+    task.installation = Some(InstallationId(99));
+    let error = RunDriver::new(store.clone(), MissingCapabilities)
+        .handle(&task)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TaskError::Permanent(ref m) if m.contains("not found")));
+}

@@ -1,0 +1,180 @@
+//! `redgreen serve` as a real process: start-up, a webhook through to a parked run,
+//! graceful shutdown on SIGTERM, and refusal of bad configurations without leaking secrets.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use super::support::eventually;
+
+const SECRET: &str = "webhook-secret-3f9a1c";
+const TOKEN: &str = "api-token-77e2b0";
+
+fn redgreen(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_redgreen"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("REDGREEN_DATA_DIR", data_dir)
+        .current_dir(data_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_with_timeout(child: Child, timeout: Duration) -> Output {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    receiver
+        .recv_timeout(timeout)
+        .expect("redgreen did not exit in time")
+        .unwrap()
+}
+
+fn issue_comment_payload() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/github/webhook-examples/issue_comment/created.payload.json"
+    );
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    payload["installation"] = serde_json::json!({ "id": 4242 });
+    payload["comment"]["body"] = serde_json::json!("@redgreen plan please");
+    serde_json::to_vec(&payload).unwrap()
+}
+
+#[tokio::test]
+async fn serves_a_webhook_to_a_parked_run_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = redgreen(dir.path())
+        .arg("serve")
+        .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("REDGREEN_WEBHOOK_SECRET", SECRET)
+        .env("REDGREEN_API_TOKEN", TOKEN)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+
+    eventually(Duration::from_secs(60), "/readyz", || async {
+        let response = http.get(format!("{base}/readyz")).send().await.ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+    assert!(dir.path().join("redgreen.db").exists(), "SQLite in the data dir");
+
+    let body = issue_comment_payload();
+    let response = http
+        .post(format!("{base}/webhooks/github"))
+        .header("content-type", "application/json")
+        .header("x-github-event", "issue_comment")
+        .header("x-github-delivery", "7f3c0e2a-serve-test")
+        .header(
+            "x-hub-signature-256",
+            redgreen_core::webhook::sign(SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+
+    let run = eventually(Duration::from_secs(30), "the run to park", || async {
+        let runs: serde_json::Value = http
+            .get(format!("{base}/api/v1/runs"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let run = runs["runs"].get(0)?.clone();
+        (run["state"] == "needs_human").then_some(run)
+    })
+    .await;
+    assert_eq!(run["kind"], "plan");
+
+    terminate(&child);
+    let output = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(output.status.success(), "clean exit on SIGTERM: {:?}", output.status);
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("shutdown requested"), "{logs}");
+    assert!(!logs.contains(SECRET) && !logs.contains(TOKEN), "a secret reached the logs");
+}
+
+fn refused(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(!output.status.success(), "must refuse to start");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn refuses_a_listen_address_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let message = refused(
+        redgreen(dir.path())
+            .arg("serve")
+            .env("REDGREEN_LISTEN", &address),
+    );
+    assert!(message.contains(&format!("cannot listen on {address}")), "{message}");
+}
+
+#[test]
+fn refuses_an_unknown_database_scheme_without_echoing_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = refused(
+        redgreen(dir.path())
+            .arg("serve")
+            .env("REDGREEN_DATABASE_URL", "mysql://admin:hunter2@db/redgreen"),
+    );
+    assert!(message.contains("REDGREEN_DATABASE_URL"), "{message}");
+    assert!(message.contains("\"mysql\""), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
+#[test]
+fn refuses_an_unreadable_private_key_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = refused(
+        redgreen(dir.path())
+            .arg("serve")
+            .env("REDGREEN_GITHUB_PRIVATE_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+    );
+    assert!(message.contains("REDGREEN_GITHUB_PRIVATE_KEY"), "{message}");
+    assert!(!message.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"), "{message}");
+}
+
+#[test]
+fn audit_verify_reports_an_intact_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = redgreen(dir.path())
+        .args(["audit", "verify", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["breaks"], serde_json::json!([]));
+}

@@ -1,0 +1,65 @@
+//! Shared fixtures: fresh databases for both backends, tasks, polling.
+
+use std::time::{Duration, Instant};
+
+use redgreen_core::{TaskId, Timestamp};
+use redgreen_store::{NewTask, Store};
+use uuid::Uuid;
+
+pub fn now() -> Timestamp {
+    redgreen::now()
+}
+
+/// A fresh SQLite database URL in `dir`.
+pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("redgreen.db").display())
+}
+
+/// A fresh PostgreSQL database (created as the superuser of `REDGREEN_TEST_POSTGRES_URL`).
+pub async fn postgres_url() -> String {
+    use sqlx::Connection as _;
+    let admin = std::env::var("REDGREEN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("redgreen_bin_{}", Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL must be reachable at REDGREEN_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+    format!("{base}/{name}")
+}
+
+pub fn new_task(max_attempts: i32) -> NewTask {
+    NewTask {
+        id: TaskId(Uuid::now_v7()),
+        kind: "test".into(),
+        installation: None,
+        run: None,
+        payload: serde_json::json!({}),
+        max_attempts,
+        run_at: now(),
+    }
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn connect(url: &str) -> Store {
+    Store::connect(url).await.expect("connect store")
+}

@@ -1,0 +1,43 @@
+//! redgreen's HTTP surface: GitHub webhook intake, the operator API, health probes and
+//! Prometheus metrics, as one axum [`Router`] that the binary serves.
+//!
+//! Invariants:
+//! - A webhook's signature is checked over the raw bytes before any JSON parsing, and
+//!   webhooks are refused outright when no secret is configured (fail closed).
+//! - A delivery is recorded with its run, task and audit entry in one store call, so an
+//!   answered webhook has either all of its effects or none.
+//! - The operator API is refused unless a bearer token is configured and presented.
+//! - Bodies, signatures, tokens and store internals never appear in answers or logs.
+//! - This crate never reads the environment: the binary builds [`ServerConfig`].
+
+pub mod api;
+mod clock;
+pub mod error;
+mod health;
+pub mod metrics;
+pub mod state;
+pub mod webhook;
+
+use axum::Router;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+pub use error::HttpError;
+pub use metrics::Metrics;
+pub use state::{AppState, ServerConfig};
+
+/// Every endpoint redgreen serves, ready for `axum::serve`.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/webhooks/github", post(webhook::receive))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape));
+    for endpoint in &api::ENDPOINTS {
+        router = router.route(endpoint.path, endpoint.method_router(&state));
+    }
+    router
+        .fallback(|| async { HttpError::UnknownEndpoint })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,33 @@
+//! What every handler shares: the store, the server's configuration and its metrics.
+
+use std::sync::Arc;
+
+use redgreen_store::Store;
+use secrecy::SecretString;
+
+use crate::metrics::Metrics;
+
+/// GitHub's limit for a webhook payload, and so redgreen's default.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
+/// The HTTP surface's settings. Built by the binary from the environment; the secrets stay
+/// wrapped so that `Debug` and logs never show them.
+#[derive(Debug)]
+pub struct ServerConfig {
+    /// `REDGREEN_WEBHOOK_SECRET`. Without it every webhook is refused with 401.
+    pub webhook_secret: Option<SecretString>,
+    /// `REDGREEN_API_TOKEN`. Without it every `/api/v1` call is refused with 401.
+    pub api_token: Option<SecretString>,
+    /// `REDGREEN_BOT_NAME`: the mention handle, without the `@`.
+    pub bot_name: String,
+    /// Webhook bodies larger than this are answered 413.
+    pub max_body_bytes: usize,
+}
+
+/// The state behind the router. Cheap to clone: the store is a pool, the rest is shared.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,183 @@
+//! `POST /webhooks/github`: check the delivery (content type, size, headers, signature),
+//! parse and route it, and record it with its run and task in one store write.
+//!
+//! The answers are a fixed contract (PRODUCT.md, "Webhook answers"): 415, 413, 400 for a
+//! missing header, 401, 400 for malformed JSON, then 202 for everything recorded, including
+//! ignored events and redeliveries.
+
+mod body;
+mod record;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use redgreen_core::webhook::envelope::parse;
+use redgreen_core::webhook::verify_signature;
+use redgreen_core::{DeliveryId, RunId, TaskId};
+use redgreen_store::Recorded;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::clock;
+use crate::error::HttpError;
+use crate::state::AppState;
+use body::{BodyRead, discard, read_limited};
+
+/// A delivery whose signature matched: from GitHub (or whoever holds the secret).
+struct Verified {
+    delivery: DeliveryId,
+    event: String,
+    body: Bytes,
+}
+
+/// The 202 body: what redgreen did with the delivery.
+#[derive(Serialize)]
+struct Answer {
+    delivery: String,
+    /// `accepted`, `ignored` or `duplicate`.
+    outcome: String,
+    reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<RunId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<TaskId>,
+}
+
+pub(crate) async fn receive(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // Header values are logged before the signature is checked; they are ids, not secrets.
+    let span = tracing::info_span!(
+        "webhook",
+        delivery = header_value(&parts.headers, "x-github-delivery").unwrap_or_default(),
+        event = header_value(&parts.headers, "x-github-event").unwrap_or_default(),
+        installation = tracing::field::Empty,
+    );
+    async move {
+        let verified = match verify(&state, &parts.headers, body).await {
+            Ok(verified) => verified,
+            Err(refusal) => {
+                // The event header of an unverified request is anyone's to choose: it must
+                // not become a metrics label, or label cardinality is theirs to inflate.
+                state.metrics.delivery("unverified", refusal.kind());
+                tracing::warn!(status = refusal.status().as_u16(), kind = refusal.kind(), "webhook refused");
+                return refusal.into_response();
+            }
+        };
+        match record(&state, &verified).await {
+            Ok(answer) => {
+                state.metrics.delivery(&verified.event, &answer.outcome);
+                tracing::info!(
+                    outcome = %answer.outcome,
+                    reason = %answer.reason,
+                    run = answer.run.map(|run| run.to_string()),
+                    "webhook recorded"
+                );
+                (StatusCode::ACCEPTED, Json(answer)).into_response()
+            }
+            Err(refusal) => {
+                state.metrics.delivery(&verified.event, refusal.kind());
+                tracing::warn!(status = refusal.status().as_u16(), kind = refusal.kind(), "webhook not recorded");
+                refusal.into_response()
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Everything up to and including the signature check. Nothing here parses the body.
+async fn verify(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Verified, HttpError> {
+    let limit = state.config.max_body_bytes;
+    let (delivery, event, secret) = match check_headers(state, headers) {
+        Ok(found) => found,
+        Err(refusal) => {
+            discard(body, limit).await;
+            return Err(refusal);
+        }
+    };
+    let body = match read_limited(body, limit).await {
+        BodyRead::Complete(bytes) => bytes,
+        BodyRead::TooLarge => return Err(HttpError::PayloadTooLarge { limit }),
+        BodyRead::Failed => return Err(HttpError::UnreadableBody),
+    };
+    verify_signature(
+        secret.expose_secret().as_bytes(),
+        &body,
+        header_value(headers, "x-hub-signature-256"),
+    )?;
+    Ok(Verified {
+        delivery: DeliveryId(delivery.to_owned()),
+        event: event.to_owned(),
+        body,
+    })
+}
+
+/// The refusals decided by headers alone, in the contract's order of precedence.
+fn check_headers<'a>(
+    state: &'a AppState,
+    headers: &'a HeaderMap,
+) -> Result<(&'a str, &'a str, &'a SecretString), HttpError> {
+    let is_json = header_value(headers, header::CONTENT_TYPE.as_str())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(HttpError::UnsupportedMediaType);
+    }
+    let limit = state.config.max_body_bytes;
+    let declared = header_value(headers, header::CONTENT_LENGTH.as_str())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(HttpError::PayloadTooLarge { limit });
+    }
+    let event = header_value(headers, "x-github-event").ok_or(HttpError::MissingHeader("X-GitHub-Event"))?;
+    let delivery = header_value(headers, "x-github-delivery").ok_or(HttpError::MissingHeader("X-GitHub-Delivery"))?;
+    let secret = state
+        .config
+        .webhook_secret
+        .as_ref()
+        .ok_or(HttpError::WebhookSecretUnset)?;
+    Ok((delivery, event, secret))
+}
+
+/// Parses, routes and stores a verified delivery.
+async fn record(state: &AppState, verified: &Verified) -> Result<Answer, HttpError> {
+    let envelope = parse(&verified.event, &verified.body, &state.config.bot_name)?;
+    if let Some(installation) = envelope.installation {
+        tracing::Span::current().record("installation", installation.0);
+    }
+    let delivery = record::new_delivery(
+        verified.delivery.clone(),
+        envelope,
+        &verified.body,
+        clock::now(),
+    )?;
+    let answer = match state.store.record_delivery(&delivery).await? {
+        Recorded::New { run, task } => Answer {
+            delivery: verified.delivery.0.clone(),
+            outcome: delivery.outcome,
+            reason: delivery.reason.unwrap_or_default(),
+            run,
+            task,
+        },
+        Recorded::Duplicate => Answer {
+            delivery: verified.delivery.0.clone(),
+            outcome: "duplicate".to_owned(),
+            reason: "this delivery was already recorded; nothing changed".to_owned(),
+            run: None,
+            task: None,
+        },
+    };
+    Ok(answer)
+}
+
+/// A header's value, if present, valid text and not blank.
+fn header_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}

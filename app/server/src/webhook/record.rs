@@ -1,0 +1,111 @@
+//! Turning a parsed, verified delivery into the one store write that records it: the
+//! delivery itself, plus the run and the queue task its route asks for.
+
+use redgreen_core::webhook::{Envelope, IgnoreReason, Route, Target};
+use redgreen_core::{DeliveryId, RunId, TaskId, Timestamp};
+use redgreen_store::{NewDelivery, NewRun, NewTask, RepositoryRef};
+use uuid::Uuid;
+
+/// Attempts a task gets before it is dead-lettered.
+const TASK_MAX_ATTEMPTS: i32 = 5;
+
+/// The store write for `envelope`. `payload` is kept verbatim for the record.
+pub(crate) fn new_delivery(
+    id: DeliveryId,
+    envelope: Envelope,
+    payload: &[u8],
+    now: Timestamp,
+) -> Result<NewDelivery, serde_json::Error> {
+    let Envelope {
+        event,
+        action,
+        installation,
+        repository,
+        sender: _,
+        route,
+    } = envelope;
+    let repository = repository.map(|r| RepositoryRef {
+        github_id: r.id,
+        full_name: r.full_name,
+        clone_url: r.clone_url,
+    });
+    let mut delivery = NewDelivery {
+        id,
+        event,
+        action,
+        installation,
+        repository,
+        outcome: "accepted".to_owned(),
+        reason: None,
+        payload: String::from_utf8_lossy(payload).into_owned(),
+        received_at: now,
+        run: None,
+        task: None,
+    };
+    let task = |kind: &str, run: Option<RunId>, payload: serde_json::Value| NewTask {
+        id: TaskId(Uuid::now_v7()),
+        kind: kind.to_owned(),
+        installation,
+        run,
+        payload,
+        max_attempts: TASK_MAX_ATTEMPTS,
+        run_at: now,
+    };
+    // Work is always done as some tenant: a route that creates work but arrives without an
+    // installation (or a run without its repository) is recorded, never acted on.
+    let needs_installation = !matches!(route, Route::Ping | Route::Ignored(_));
+    if needs_installation && installation.is_none() {
+        return Ok(ignored(delivery, IgnoreReason::NoInstallation.as_str()));
+    }
+    match route {
+        Route::Run(request) => {
+            if delivery.repository.is_none() {
+                return Ok(ignored(delivery, "no_repository"));
+            }
+            let run = RunId(Uuid::now_v7());
+            let (issue, pull_request) = match request.target {
+                Target::Issue(n) => (Some(n), None),
+                Target::PullRequest(n) => (None, Some(n)),
+            };
+            delivery.reason = Some(format!("{} run", request.kind));
+            delivery.task = Some(task("run", Some(run), serde_json::Value::Object(serde_json::Map::new())));
+            delivery.run = Some(NewRun {
+                id: run,
+                kind: request.kind,
+                issue,
+                pull_request,
+                actor: request.actor.clone(),
+                request: serde_json::to_value(&request)?,
+            });
+        }
+        Route::Control(control) => {
+            delivery.reason = Some(format!("{} command", control.command.as_str()));
+            // The request names an issue or PR by number only; the worker also needs the
+            // repository to find its runs. An extra key keeps the payload readable as a
+            // plain `ControlRequest`.
+            let mut payload = serde_json::to_value(&control)?;
+            if let (Some(object), Some(repository)) =
+                (payload.as_object_mut(), delivery.repository.as_ref())
+            {
+                object.insert(
+                    "repository".to_owned(),
+                    serde_json::Value::String(repository.full_name.clone()),
+                );
+            }
+            delivery.task = Some(task("control", None, payload));
+        }
+        Route::Installation(change) => {
+            delivery.reason = Some(format!("installation {}", change.action));
+            delivery.task = Some(task("installation", None, serde_json::to_value(&change)?));
+        }
+        Route::Ping => delivery.reason = Some("ping".to_owned()),
+        Route::Ignored(reason) => return Ok(ignored(delivery, reason.as_str())),
+    }
+    Ok(delivery)
+}
+
+fn ignored(mut delivery: NewDelivery, reason: &str) -> NewDelivery {
+    delivery.outcome = "ignored".to_owned();
+    delivery.reason = Some(reason.to_owned());
+    delivery
+}
