@@ -1,5 +1,8 @@
 //! The sandbox's result type keeps the JSON shape that `redgreen sandbox run --json` promises.
 
+// A failing test should stop right where it fails, with the value that was wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use redgreen_sandbox::{Protection, SandboxOutcome};
 
 #[test]

@@ -4,7 +4,7 @@ pub mod envelope;
 pub mod route;
 pub mod signature;
 
-pub use envelope::{Actor, ActorKind, Envelope, ParseError, Repository};
+pub use envelope::{Actor, ActorKind, Envelope, ParseError, Repository, parse};
 pub use route::{
     CommentRef, ControlRequest, IgnoreReason, InstallationChange, Route, RunRequest, Target,
 };

@@ -5,6 +5,8 @@
 
 #[path = "core/examples.rs"]
 mod examples;
+#[path = "core/machine.rs"]
+mod machine;
 #[path = "core/mention.rs"]
 mod mention;
 #[path = "core/parse.rs"]

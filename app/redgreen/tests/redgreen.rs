@@ -1,6 +1,9 @@
 //! Tests of the `redgreen` binary crate: configuration, the worker pool (including a real
 //! SIGKILL crash), the run driver, and `redgreen serve` as a process.
 
+// A failing test should stop right where it fails, with the value that was wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod redgreen {
     mod config;
     mod crash;
