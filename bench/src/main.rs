@@ -1,1 +1,53 @@
-fn main() {}
+//! `redgreen-bench`: the load generators behind `docs/benchmarks.md` (webhook intake over
+//! loopback, and queue throughput through the store).
+
+mod intake;
+mod latency;
+mod medians;
+mod queue;
+
+use std::fmt::Display;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print the report as one JSON object instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open-loop, constant-rate load on a running `redgreen serve`: signed `issue_comment`
+    /// deliveries that each create a run and a task, optionally after a `GET /healthz`
+    /// baseline at the same rate.
+    Intake(intake::IntakeArgs),
+    /// Enqueue→lease→complete throughput through `redgreen_store::Store`.
+    Queue(queue::QueueArgs),
+    /// The median of each number across several `--json` reports, with every run beside it.
+    Medians(medians::MediansArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Intake(args) => print(&intake::run(args).await?, cli.json),
+        Command::Queue(args) => print(&queue::run(args).await?, cli.json),
+        Command::Medians(args) => print(&medians::run(args)?, cli.json),
+    }
+}
+
+fn print<R: Serialize + Display>(report: &R, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}

@@ -16,7 +16,11 @@ fn outcome_serialises_with_the_contract_field_names() {
         truncated: true,
         duration_ms: 1500,
         peak_memory_bytes: Some(1 << 20),
-        enforced: vec![Protection::Userns, Protection::Landlock, Protection::CgroupMemory],
+        enforced: vec![
+            Protection::Userns,
+            Protection::Landlock,
+            Protection::CgroupMemory,
+        ],
     };
     let json = serde_json::to_value(&outcome).unwrap();
     assert_eq!(

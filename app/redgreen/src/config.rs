@@ -68,7 +68,8 @@ pub struct Config {
 /// Secrets are shown only as present or absent.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let set = |secret: &Option<SecretString>| if secret.is_some() { "<set>" } else { "<unset>" };
+        let set =
+            |secret: &Option<SecretString>| if secret.is_some() { "<set>" } else { "<unset>" };
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
@@ -141,12 +142,12 @@ impl Sources {
     }
 
     fn from_toml(path: &Path, text: &str) -> Result<Sources, ConfigError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            ConfigError::FileInvalid {
-                path: path.to_owned(),
-                message: e.message().to_owned(),
-            }
-        })?;
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::FileInvalid {
+                    path: path.to_owned(),
+                    message: e.message().to_owned(),
+                })?;
         let mut values = HashMap::new();
         for (key, value) in table {
             let canonical = KEYS
@@ -202,7 +203,8 @@ impl Sources {
     }
 
     fn secret(&self, key: &'static str) -> Option<SecretString> {
-        self.get(key).map(|value| SecretString::from(value.to_owned()))
+        self.get(key)
+            .map(|value| SecretString::from(value.to_owned()))
     }
 
     /// Validates the values into a [`Config`].
@@ -240,7 +242,10 @@ impl Sources {
             self.get("REDGREEN_LLM_BASE_URL")
                 .unwrap_or(llm_provider.default_base_url()),
         )?;
-        let bot_name = self.get("REDGREEN_BOT_NAME").unwrap_or("redgreen").to_owned();
+        let bot_name = self
+            .get("REDGREEN_BOT_NAME")
+            .unwrap_or("redgreen")
+            .to_owned();
         if !bot_name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')

@@ -24,12 +24,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Sources::from_process(cli.config.as_deref())
         .and_then(Sources::into_config)
         .context("invalid configuration")?;
+    // Telemetry lives outside the runtime: the OTLP exporter's blocking HTTP client must be
+    // created and dropped off the async threads, and it flushes after the runtime stops.
+    let _telemetry = match cli.command {
+        Command::Serve => {
+            let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
+            Some(redgreen::telemetry::init(otlp.as_deref())?)
+        }
+        Command::Audit { .. } => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         match cli.command {
             Command::Serve => {
-                let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
-                let _telemetry = redgreen::telemetry::init(otlp.as_deref())?;
                 redgreen::serve::serve(config).await?;
                 Ok(ExitCode::SUCCESS)
             }
@@ -44,7 +51,10 @@ async fn audit_verify(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the {} database", config.database_backend()))?;
-    let report = store.verify_audit().await.context("cannot read the audit log")?;
+    let report = store
+        .verify_audit()
+        .await
+        .context("cannot read the audit log")?;
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -58,7 +68,11 @@ async fn audit_verify(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
             "{} rows in {} chains: {}",
             report.rows,
             report.chains,
-            if report.breaks.is_empty() { "intact" } else { "TAMPERED" }
+            if report.breaks.is_empty() {
+                "intact"
+            } else {
+                "TAMPERED"
+            }
         );
     }
     Ok(if report.breaks.is_empty() {

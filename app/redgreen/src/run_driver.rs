@@ -29,7 +29,9 @@ impl PhaseRunner for MissingCapabilities {
             _ => "the model gateway and the sandbox",
         };
         Event::PhaseFailed {
-            reason: format!("this build of redgreen cannot run the {phase} phase yet: it lacks {missing}"),
+            reason: format!(
+                "this build of redgreen cannot run the {phase} phase yet: it lacks {missing}"
+            ),
             failure: Failure::NeedsHuman,
         }
     }
@@ -146,8 +148,9 @@ fn checkpointed_machine(run: &RunRecord) -> Result<Machine, TaskError> {
     if run.checkpoint.is_null() || run.checkpoint == serde_json::json!({}) {
         return Ok(Machine::new(run.kind));
     }
-    serde_json::from_value(run.checkpoint.clone())
-        .map_err(|e| TaskError::Permanent(format!("run {} has an unreadable checkpoint: {e}", run.id)))
+    serde_json::from_value(run.checkpoint.clone()).map_err(|e| {
+        TaskError::Permanent(format!("run {} has an unreadable checkpoint: {e}", run.id))
+    })
 }
 
 fn describe(event: &Event, next: &Machine) -> String {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use redgreen_server::state::DEFAULT_MAX_BODY_BYTES;
 use redgreen_server::{AppState, Metrics, ServerConfig, router};
 use redgreen_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -13,23 +14,25 @@ use crate::config::Config;
 use crate::run_driver::{MissingCapabilities, RunDriver};
 use crate::worker_pool::{PoolConfig, WorkerPool};
 
-/// GitHub refuses webhook payloads over 25 MiB; so does redgreen.
-const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
-
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!("cannot create the data directory {}", config.data_dir.display())
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
     })?;
     // Bind before connecting to the database, so a port in use is reported at once.
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (REDGREEN_LISTEN)", config.listen))?;
-    let store = Store::connect(&config.database_url).await.with_context(|| {
-        format!(
-            "cannot open the {} database (REDGREEN_DATABASE_URL)",
-            config.database_backend()
-        )
-    })?;
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the {} database (REDGREEN_DATABASE_URL)",
+                config.database_backend()
+            )
+        })?;
     if config.webhook_secret.is_none() {
         warn!("REDGREEN_WEBHOOK_SECRET is not set: every webhook will be refused with 401");
     }
@@ -44,7 +47,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             webhook_secret: config.webhook_secret.clone(),
             api_token: config.api_token.clone(),
             bot_name: config.bot_name.clone(),
-            max_body_bytes: MAX_WEBHOOK_BYTES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }),
         metrics: metrics.clone(),
     });

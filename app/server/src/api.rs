@@ -83,7 +83,10 @@ pub static ENDPOINTS: [Endpoint; 6] = [
 
 async fn openapi() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         OPENAPI_JSON,
     )
 }

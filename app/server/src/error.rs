@@ -35,6 +35,8 @@ pub enum HttpError {
     RunNotFound(uuid::Uuid),
     #[error("no such endpoint")]
     UnknownEndpoint,
+    #[error("this endpoint does not accept that method")]
+    MethodNotAllowed,
     #[error("store unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("could not encode a JSON value: {0}")]
@@ -59,8 +61,11 @@ impl HttpError {
             | HttpError::ApiDisabled
             | HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::RunNotFound(_) | HttpError::UnknownEndpoint => StatusCode::NOT_FOUND,
+            HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -87,8 +92,11 @@ impl HttpError {
             HttpError::BadRequest(_) => "bad_request",
             HttpError::RunNotFound(_) => "run_not_found",
             HttpError::UnknownEndpoint => "unknown_endpoint",
+            HttpError::MethodNotAllowed => "method_not_allowed",
             HttpError::Store(_) => "store_unavailable",
-            HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => "internal",
+            HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => {
+                "internal"
+            }
         }
     }
 
@@ -97,7 +105,9 @@ impl HttpError {
     pub fn public_message(&self) -> String {
         match self {
             HttpError::Store(_) => "the store is unavailable; try again later".to_owned(),
-            HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => "internal error".to_owned(),
+            HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => {
+                "internal error".to_owned()
+            }
             other => other.to_string(),
         }
     }

@@ -7,7 +7,9 @@
 //! - A delivery is recorded with its run, task and audit entry in one store call, so an
 //!   answered webhook has either all of its effects or none.
 //! - The operator API is refused unless a bearer token is configured and presented.
-//! - Bodies, signatures, tokens and store internals never appear in answers or logs.
+//! - Bodies, signatures and tokens never appear in answers or logs. A store failure is
+//!   answered with a fixed sentence and detailed only in the logs (`/readyz` alone says why
+//!   the store is not ready, which is its purpose).
 //! - This crate never reads the environment: the binary builds [`ServerConfig`].
 
 pub mod api;
@@ -16,7 +18,7 @@ pub mod error;
 mod health;
 pub mod metrics;
 pub mod state;
-pub mod webhook;
+mod webhook;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -24,7 +26,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::HttpError;
 pub use metrics::Metrics;
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, DEFAULT_MAX_BODY_BYTES, ServerConfig};
 
 /// Every endpoint redgreen serves, ready for `axum::serve`.
 pub fn router(state: AppState) -> Router {
@@ -37,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         router = router.route(endpoint.path, endpoint.method_router(&state));
     }
     router
+        .method_not_allowed_fallback(|| async { HttpError::MethodNotAllowed })
         .fallback(|| async { HttpError::UnknownEndpoint })
         .layer(TraceLayer::new_for_http())
         .with_state(state)

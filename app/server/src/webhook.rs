@@ -13,8 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use redgreen_core::webhook::envelope::parse;
-use redgreen_core::webhook::verify_signature;
+use redgreen_core::webhook::{parse, verify_signature};
 use redgreen_core::{DeliveryId, RunId, TaskId};
 use redgreen_store::Recorded;
 use secrecy::{ExposeSecret, SecretString};
@@ -62,7 +61,11 @@ pub(crate) async fn receive(State(state): State<AppState>, request: Request) -> 
                 // The event header of an unverified request is anyone's to choose: it must
                 // not become a metrics label, or label cardinality is theirs to inflate.
                 state.metrics.delivery("unverified", refusal.kind());
-                tracing::warn!(status = refusal.status().as_u16(), kind = refusal.kind(), "webhook refused");
+                tracing::warn!(
+                    status = refusal.status().as_u16(),
+                    kind = refusal.kind(),
+                    "webhook refused"
+                );
                 return refusal.into_response();
             }
         };
@@ -79,7 +82,11 @@ pub(crate) async fn receive(State(state): State<AppState>, request: Request) -> 
             }
             Err(refusal) => {
                 state.metrics.delivery(&verified.event, refusal.kind());
-                tracing::warn!(status = refusal.status().as_u16(), kind = refusal.kind(), "webhook not recorded");
+                tracing::warn!(
+                    status = refusal.status().as_u16(),
+                    kind = refusal.kind(),
+                    "webhook not recorded"
+                );
                 refusal.into_response()
             }
         }
@@ -132,8 +139,10 @@ fn check_headers<'a>(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(HttpError::PayloadTooLarge { limit });
     }
-    let event = header_value(headers, "x-github-event").ok_or(HttpError::MissingHeader("X-GitHub-Event"))?;
-    let delivery = header_value(headers, "x-github-delivery").ok_or(HttpError::MissingHeader("X-GitHub-Delivery"))?;
+    let event = header_value(headers, "x-github-event")
+        .ok_or(HttpError::MissingHeader("X-GitHub-Event"))?;
+    let delivery = header_value(headers, "x-github-delivery")
+        .ok_or(HttpError::MissingHeader("X-GitHub-Delivery"))?;
     let secret = state
         .config
         .webhook_secret

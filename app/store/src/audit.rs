@@ -215,7 +215,7 @@ mod tests {
                     data: &data,
                 };
                 let hash = entry_hash(&prev, &entry);
-                let row = AuditRow {
+                AuditRow {
                     chain,
                     seq,
                     at: entry.at,
@@ -224,8 +224,7 @@ mod tests {
                     data,
                     prev_hash: std::mem::replace(&mut prev, hash.clone()),
                     hash,
-                };
-                row
+                }
             })
             .collect()
     }
@@ -263,8 +262,15 @@ mod tests {
             AuditEntry { chain: 2, ..base },
             AuditEntry { seq: 2, ..base },
             AuditEntry { at: 6, ..base },
-            AuditEntry { kind: "a", subject: "bc", ..base },
-            AuditEntry { data: "{ }", ..base },
+            AuditEntry {
+                kind: "a",
+                subject: "bc",
+                ..base
+            },
+            AuditEntry {
+                data: "{ }",
+                ..base
+            },
         ];
         for variant in variants {
             assert_ne!(entry_hash(GENESIS_HASH, &variant), h, "{variant:?}");
@@ -343,7 +349,17 @@ mod tests {
         let report = verify(vec![head_of(&a)], &b);
         assert_eq!(report.chains, 2);
         assert_eq!(report.breaks.len(), 2, "{:?}", report.breaks);
-        assert!(report.breaks.iter().any(|b| b.chain == 2 && b.reason.contains("no head")));
-        assert!(report.breaks.iter().any(|b| b.chain == 1 && b.reason.contains("no rows")));
+        assert!(
+            report
+                .breaks
+                .iter()
+                .any(|b| b.chain == 2 && b.reason.contains("no head"))
+        );
+        assert!(
+            report
+                .breaks
+                .iter()
+                .any(|b| b.chain == 1 && b.reason.contains("no rows"))
+        );
     }
 }

@@ -79,7 +79,10 @@ pub(crate) fn delivery_recorded(delivery: &NewDelivery) -> NewAudit {
 }
 
 /// The first event and the audit entry of a new run.
-pub(crate) fn run_created(delivery: &NewDelivery, create: &RunToCreate<'_>) -> (NewEvent, NewAudit) {
+pub(crate) fn run_created(
+    delivery: &NewDelivery,
+    create: &RunToCreate<'_>,
+) -> (NewEvent, NewAudit) {
     let run = create.run;
     let event = NewEvent {
         kind: "created",

@@ -23,7 +23,9 @@ impl RetryPolicy {
     /// `max`, scaled by `jitter` in `[0.5, 1.0]` ("equal jitter", so retries of tasks that
     /// failed together spread out but never retry sooner than half the nominal delay).
     pub fn delay_ms(&self, attempt: i32, jitter: f64) -> i64 {
-        let exponent = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(30);
+        let exponent = u32::try_from(attempt.saturating_sub(1))
+            .unwrap_or(0)
+            .min(30);
         let nominal = self
             .base_delay_ms
             .saturating_mul(1_i64 << exponent)

@@ -4,8 +4,8 @@ use redgreen_core::{RunId, TaskId, Timestamp};
 
 use crate::error::StoreError;
 use crate::model::{
-    AuditReport, DeliveryRecord, FailOutcome, Lease, LeasedTask, NewDelivery, NewTask,
-    QueueDepth, Recorded, RunEventRecord, RunRecord, RunTransition, TaskRecord,
+    AuditReport, DeliveryRecord, FailOutcome, Lease, LeasedTask, NewDelivery, NewTask, QueueDepth,
+    Recorded, RunEventRecord, RunRecord, RunTransition, TaskRecord,
 };
 use crate::postgres::PostgresStore;
 use crate::retry::RetryPolicy;

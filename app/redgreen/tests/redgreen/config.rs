@@ -60,13 +60,22 @@ fn the_explicit_key_wins_over_the_provider_variable() {
 
 #[test]
 fn invalid_values_name_their_key() {
-    assert_eq!(invalid_key(config(&[("REDGREEN_LISTEN", "localhost")])), "REDGREEN_LISTEN");
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_LISTEN", "localhost")])),
+        "REDGREEN_LISTEN"
+    );
     assert_eq!(
         invalid_key(config(&[("REDGREEN_DATABASE_URL", "mysql://x/y")])),
         "REDGREEN_DATABASE_URL"
     );
-    assert_eq!(invalid_key(config(&[("REDGREEN_WORKERS", "0")])), "REDGREEN_WORKERS");
-    assert_eq!(invalid_key(config(&[("REDGREEN_WORKERS", "lots")])), "REDGREEN_WORKERS");
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_WORKERS", "0")])),
+        "REDGREEN_WORKERS"
+    );
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_WORKERS", "lots")])),
+        "REDGREEN_WORKERS"
+    );
     assert_eq!(
         invalid_key(config(&[("REDGREEN_LLM_PROVIDER", "gemini")])),
         "REDGREEN_LLM_PROVIDER"
@@ -102,7 +111,10 @@ fn the_private_key_is_pem_text_or_a_readable_path() {
     let not_pem = dir.path().join("notes.txt");
     std::fs::write(&not_pem, "hello").unwrap();
     assert_eq!(
-        invalid_key(config(&[("REDGREEN_GITHUB_PRIVATE_KEY", not_pem.to_str().unwrap())])),
+        invalid_key(config(&[(
+            "REDGREEN_GITHUB_PRIVATE_KEY",
+            not_pem.to_str().unwrap()
+        )])),
         "REDGREEN_GITHUB_PRIVATE_KEY"
     );
     let missing = config(&[("REDGREEN_GITHUB_PRIVATE_KEY", "/nonexistent/app.pem")]);

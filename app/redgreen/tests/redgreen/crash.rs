@@ -84,10 +84,14 @@ fn kill_child_mid_task_then_recover(
     let rt = runtime();
     rt.block_on(async {
         let store = connect(&url).await;
-        let held = eventually(Duration::from_secs(60), "the child to lease the task", || {
-            let marker = marker.clone();
-            async move { std::fs::read_to_string(&marker).ok() }
-        })
+        let held = eventually(
+            Duration::from_secs(60),
+            "the child to lease the task",
+            || {
+                let marker = marker.clone();
+                async move { std::fs::read_to_string(&marker).ok() }
+            },
+        )
         .await;
         assert_eq!(held, task.to_string());
         let before = store.task(task).await.unwrap().unwrap();
@@ -119,7 +123,10 @@ fn kill_child_mid_task_then_recover(
         shutdown.cancel();
         pool.join().await;
 
-        assert_eq!(done.attempts, 2, "one attempt died with the child, one finished");
+        assert_eq!(
+            done.attempts, 2,
+            "one attempt died with the child, one finished"
+        );
         assert_eq!(done.completions, 1);
         assert_eq!(survivor.runs.load(Ordering::SeqCst), 1);
         let after = store.task(task).await.unwrap().unwrap();

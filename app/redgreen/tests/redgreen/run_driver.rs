@@ -51,7 +51,7 @@ impl PhaseRunner for &'static Scripted {
 async fn accepted_run(store: &Store, kind: RunKind) -> (RunId, LeasedTask) {
     let run = RunId(Uuid::now_v7());
     let delivery = NewDelivery {
-        id: DeliveryId(Uuid::new_v4().to_string()),
+        id: DeliveryId(Uuid::now_v7().to_string()),
         event: "issue_comment".into(),
         action: Some("created".into()),
         installation: Some(INSTALLATION),
@@ -201,7 +201,11 @@ async fn a_cancel_requested_while_running_stops_before_the_next_phase() {
 
     driver.handle(&task).await.unwrap();
     assert_eq!(run_record(&store, id).await.state, RunState::Cancelled);
-    assert_eq!(script.phases(), [RunState::Preparing], "no phase ran after the cancel");
+    assert_eq!(
+        script.phases(),
+        [RunState::Preparing],
+        "no phase ran after the cancel"
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,10 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use axum::extract::State;
 
 use super::support::eventually;
 
@@ -39,15 +42,17 @@ fn terminate(child: &Child) {
     assert!(status.success());
 }
 
-fn wait_with_timeout(child: Child, timeout: Duration) -> Output {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(child.wait_with_output());
-    });
-    receiver
-        .recv_timeout(timeout)
-        .expect("redgreen did not exit in time")
-        .unwrap()
+/// Waits off the runtime's thread, so the in-test OTLP collector keeps answering the
+/// exporter's final flush while redgreen shuts down.
+async fn wait_with_timeout(child: Child, timeout: Duration) -> Output {
+    tokio::time::timeout(
+        timeout,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("redgreen did not exit in time")
+    .unwrap()
+    .unwrap()
 }
 
 fn issue_comment_payload() -> Vec<u8> {
@@ -62,15 +67,38 @@ fn issue_comment_payload() -> Vec<u8> {
     serde_json::to_vec(&payload).unwrap()
 }
 
+/// A stand-in OpenTelemetry collector: keeps the body of every OTLP/HTTP trace export.
+async fn otlp_collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let exports = Arc::new(Mutex::new(Vec::new()));
+    let app = axum::Router::new()
+        .route(
+            "/v1/traces",
+            axum::routing::post(
+                |State(exports): State<Arc<Mutex<Vec<Vec<u8>>>>>, body: axum::body::Bytes| async move {
+                    exports.lock().unwrap().push(body.to_vec());
+                    axum::http::StatusCode::OK
+                },
+            ),
+        )
+        .with_state(exports.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), exports)
+}
+
 #[tokio::test]
-async fn serves_a_webhook_to_a_parked_run_and_stops_on_sigterm() {
+async fn serves_a_webhook_to_a_parked_run_exports_traces_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let (collector, exports) = otlp_collector().await;
     let child = redgreen(dir.path())
         .arg("serve")
         .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
         .env("REDGREEN_WEBHOOK_SECRET", SECRET)
         .env("REDGREEN_API_TOKEN", TOKEN)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -81,7 +109,10 @@ async fn serves_a_webhook_to_a_parked_run_and_stops_on_sigterm() {
         response.status().is_success().then_some(())
     })
     .await;
-    assert!(dir.path().join("redgreen.db").exists(), "SQLite in the data dir");
+    assert!(
+        dir.path().join("redgreen.db").exists(),
+        "SQLite in the data dir"
+    );
 
     let body = issue_comment_payload();
     let response = http
@@ -116,11 +147,32 @@ async fn serves_a_webhook_to_a_parked_run_and_stops_on_sigterm() {
     assert_eq!(run["kind"], "plan");
 
     terminate(&child);
-    let output = wait_with_timeout(child, Duration::from_secs(30));
-    assert!(output.status.success(), "clean exit on SIGTERM: {:?}", output.status);
+    let output = wait_with_timeout(child, Duration::from_secs(30)).await;
+    assert!(
+        output.status.success(),
+        "clean exit on SIGTERM: {:?}",
+        output.status
+    );
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(logs.contains("shutdown requested"), "{logs}");
-    assert!(!logs.contains(SECRET) && !logs.contains(TOKEN), "a secret reached the logs");
+    assert!(
+        !logs.contains(SECRET) && !logs.contains(TOKEN),
+        "a secret reached the logs"
+    );
+
+    // The exports are protobuf; span names and attribute keys appear as plain bytes.
+    let exported = exports.lock().unwrap().concat();
+    let has = |needle: &str| {
+        exported
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    };
+    assert!(has("redgreen"), "service name exported");
+    assert!(
+        has("task") && has("task_id") && has("installation"),
+        "task spans exported"
+    );
+    assert!(!has(SECRET) && !has(TOKEN), "a secret reached the traces");
 }
 
 fn refused(command: &mut Command) -> String {
@@ -139,7 +191,10 @@ fn refuses_a_listen_address_in_use() {
             .arg("serve")
             .env("REDGREEN_LISTEN", &address),
     );
-    assert!(message.contains(&format!("cannot listen on {address}")), "{message}");
+    assert!(
+        message.contains(&format!("cannot listen on {address}")),
+        "{message}"
+    );
 }
 
 #[test]
@@ -158,13 +213,15 @@ fn refuses_an_unknown_database_scheme_without_echoing_the_url() {
 #[test]
 fn refuses_an_unreadable_private_key_without_echoing_it() {
     let dir = tempfile::tempdir().unwrap();
-    let message = refused(
-        redgreen(dir.path())
-            .arg("serve")
-            .env("REDGREEN_GITHUB_PRIVATE_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
-    );
+    let message = refused(redgreen(dir.path()).arg("serve").env(
+        "REDGREEN_GITHUB_PRIVATE_KEY",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+    ));
     assert!(message.contains("REDGREEN_GITHUB_PRIVATE_KEY"), "{message}");
-    assert!(!message.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"), "{message}");
+    assert!(
+        !message.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -174,7 +231,11 @@ fn audit_verify_reports_an_intact_log() {
         .args(["audit", "verify", "--json"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["breaks"], serde_json::json!([]));
 }

@@ -20,7 +20,7 @@ pub async fn postgres_url() -> String {
     use sqlx::Connection as _;
     let admin = std::env::var("REDGREEN_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("redgreen_bin_{}", Uuid::new_v4().simple());
+    let name = format!("redgreen_bin_{}", Uuid::now_v7().simple());
     let mut conn = sqlx::PgConnection::connect(&admin)
         .await
         .expect("PostgreSQL must be reachable at REDGREEN_TEST_POSTGRES_URL");

@@ -199,3 +199,51 @@ async fn shutdown_stops_leasing_new_tasks() {
     );
     assert_eq!(handler.calls.load(Ordering::SeqCst), 0);
 }
+
+/// Counts executions per task and notices any task being worked on twice at the same time.
+#[derive(Default)]
+struct Exclusive {
+    in_flight: std::sync::Mutex<std::collections::HashSet<redgreen_core::TaskId>>,
+    runs: std::sync::Mutex<std::collections::HashMap<redgreen_core::TaskId, usize>>,
+    overlaps: AtomicUsize,
+}
+
+impl TaskHandler for Exclusive {
+    async fn handle(&self, task: &LeasedTask) -> Result<(), TaskError> {
+        if !self.in_flight.lock().unwrap().insert(task.id) {
+            self.overlaps.fetch_add(1, Ordering::SeqCst);
+        }
+        *self.runs.lock().unwrap().entry(task.id).or_default() += 1;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.in_flight.lock().unwrap().remove(&task.id);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL; run with --ignored (see .ci/run)"]
+async fn two_servers_sharing_postgres_never_run_a_task_twice() {
+    let url = super::support::postgres_url().await;
+    // Two stores with their own connection pools, as two `redgreen serve` processes have.
+    let first = connect(&url).await;
+    let second = connect(&url).await;
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        ids.push(first.enqueue(&new_task(3)).await.unwrap());
+    }
+    let handler = Arc::new(Exclusive::default());
+    let (pool_a, stop_a) = start(&first, handler.clone(), fast_config(4));
+    let (pool_b, stop_b) = start(&second, handler.clone(), fast_config(4));
+    for id in &ids {
+        let task = settled(&first, *id, TaskState::Done).await;
+        assert_eq!(task.completions, 1);
+    }
+    stop_a.cancel();
+    stop_b.cancel();
+    pool_a.join().await;
+    pool_b.join().await;
+    assert_eq!(handler.overlaps.load(Ordering::SeqCst), 0);
+    let runs = handler.runs.lock().unwrap();
+    assert_eq!(runs.len(), 200);
+    assert!(runs.values().all(|count| *count == 1), "a task ran twice");
+}

@@ -51,14 +51,13 @@ pub(crate) fn new_delivery(
         max_attempts: TASK_MAX_ATTEMPTS,
         run_at: now,
     };
-    // Work is always done as some tenant: a route that creates work but arrives without an
-    // installation (or a run without its repository) is recorded, never acted on.
-    let needs_installation = !matches!(route, Route::Ping | Route::Ignored(_));
-    if needs_installation && installation.is_none() {
-        return Ok(ignored(delivery, IgnoreReason::NoInstallation.as_str()));
-    }
     match route {
         Route::Run(request) => {
+            // A run belongs to a tenant and a repository; a payload that names neither is
+            // recorded but cannot start one.
+            if installation.is_none() {
+                return Ok(ignored(delivery, IgnoreReason::NoInstallation.as_str()));
+            }
             if delivery.repository.is_none() {
                 return Ok(ignored(delivery, "no_repository"));
             }
@@ -68,7 +67,11 @@ pub(crate) fn new_delivery(
                 Target::PullRequest(n) => (None, Some(n)),
             };
             delivery.reason = Some(format!("{} run", request.kind));
-            delivery.task = Some(task("run", Some(run), serde_json::Value::Object(serde_json::Map::new())));
+            delivery.task = Some(task(
+                "run",
+                Some(run),
+                serde_json::Value::Object(serde_json::Map::new()),
+            ));
             delivery.run = Some(NewRun {
                 id: run,
                 kind: request.kind,

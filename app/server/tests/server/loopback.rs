@@ -1,0 +1,145 @@
+//! Over a real TCP socket: the 413 must reach a client that is still sending, and a mention
+//! must travel from webhook to operator API end to end.
+
+use std::net::SocketAddr;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::{Delivery, Harness, TOKEN, comment};
+
+/// Serves the harness's router on 127.0.0.1 until the test ends.
+async fn serve(harness: &Harness) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = harness.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}
+
+fn post(
+    client: &reqwest::Client,
+    address: SocketAddr,
+    delivery: &Delivery,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("http://{address}/webhooks/github"))
+        .header("content-type", "application/json")
+        .header("x-github-event", delivery.event.clone().unwrap())
+        .header("x-github-delivery", delivery.id.clone().unwrap())
+        .header("x-hub-signature-256", delivery.signature.clone().unwrap())
+        .body(delivery.body.clone())
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_a_readable_413_not_a_dropped_connection() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    let client = reqwest::Client::new();
+    // 26 MiB against the contract's 25 MiB, with a Content-Length the server sees up front.
+    let delivery = Delivery::signed("issue_comment", vec![b' '; 26 * 1024 * 1024]);
+
+    let response = post(&client, address, &delivery).send().await.unwrap();
+
+    assert_eq!(response.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("limit"), "{body}");
+    assert_eq!(harness.counts().await, (0, 0));
+}
+
+/// Sends a request the way a simple client does, writing the whole body before reading
+/// anything, and returns the raw answer. A server that answered early and closed would make
+/// these writes fail with a broken pipe or a reset.
+async fn write_all_then_read(address: SocketAddr, head: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /webhooks/github HTTP/1.1\r\nhost: {address}\r\nx-github-event: issue_comment\r\n\
+         x-github-delivery: raw-1\r\nx-hub-signature-256: sha256={}\r\nconnection: close\r\n{head}\r\n",
+        "0".repeat(64)
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+#[tokio::test]
+async fn a_client_that_sends_a_declared_oversized_body_in_full_still_reads_the_413() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    let body = vec![b' '; 26 * 1024 * 1024];
+    let head = format!(
+        "content-type: application/json\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+
+    let answer = write_all_then_read(address, &head, &body).await;
+
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#"{"error":"#), "{answer}");
+}
+
+#[tokio::test]
+async fn a_chunked_body_that_grows_too_large_gets_a_readable_413() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    // 26 chunks of 1 MiB: with no Content-Length the server only learns the size by
+    // reading past 25 MiB.
+    let mut body = Vec::new();
+    for _ in 0..26 {
+        body.extend_from_slice(format!("{:x}\r\n", 1024 * 1024).as_bytes());
+        body.extend_from_slice(&[b' '; 1024 * 1024]);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let head = "content-type: application/json\r\ntransfer-encoding: chunked\r\n";
+
+    let answer = write_all_then_read(address, head, &body).await;
+
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#"{"error":"#), "{answer}");
+}
+
+#[tokio::test]
+async fn an_early_refusal_of_a_large_body_is_readable_too() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    let body = vec![b' '; 8 * 1024 * 1024];
+    let head = format!(
+        "content-type: text/plain\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+
+    let answer = write_all_then_read(address, &head, &body).await;
+
+    assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_mention_travels_from_webhook_to_the_operator_api() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    let client = reqwest::Client::new();
+    let delivery = Delivery::json("issue_comment", &comment("@redgreen plan how to fix this"));
+
+    let accepted = post(&client, address, &delivery).send().await.unwrap();
+    assert_eq!(accepted.status(), reqwest::StatusCode::ACCEPTED);
+    let accepted: Value = accepted.json().await.unwrap();
+    let runs: Value = client
+        .get(format!("http://{address}/api/v1/runs"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(accepted["outcome"], "accepted");
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(runs["runs"][0]["id"], accepted["run"]);
+    assert_eq!(runs["runs"][0]["kind"], "plan");
+    assert_eq!(runs["runs"][0]["state"], "queued");
+}

@@ -1,0 +1,253 @@
+//! PostgreSQL: the durable task queue. Each operation is a single statement (its own
+//! transaction, one round trip); `lease` claims with `FOR UPDATE SKIP LOCKED`, so any number
+//! of processes lease from one table and never get the same task.
+
+use redgreen_core::{TaskId, Timestamp};
+use sqlx::postgres::PgArguments;
+use sqlx::types::Json;
+use sqlx::{PgExecutor, Postgres};
+use uuid::Uuid;
+
+use super::PostgresStore;
+use crate::error::StoreError;
+use crate::model::{FailOutcome, Lease, LeasedTask, NewTask, QueueDepth, TaskRecord, TaskState};
+use crate::retry::RetryPolicy;
+use crate::rows::{LEASE_RETURNING, LeaseRow, TaskRow};
+
+/// Enqueues `task`, created at `at`.
+pub(super) async fn insert_task(
+    conn: impl PgExecutor<'_>,
+    task: &NewTask,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO tasks (id, kind, installation_id, run_id, payload, state, max_attempts,
+                            run_at, due_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $7, $8, $8)",
+    )
+    .bind(task.id.to_string())
+    .bind(&task.kind)
+    .bind(task.installation.map(|i| i.0))
+    .bind(task.run.map(|run| run.to_string()))
+    .bind(Json(&task.payload))
+    .bind(task.max_attempts)
+    .bind(task.run_at.millis())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A statement that changes a leased task only while `lease` still holds it.
+fn fenced<'q>(sql: &'q str, lease: &Lease) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    sqlx::query(sql)
+        .bind(lease.task.to_string())
+        .bind(lease.token.to_string())
+}
+
+impl PostgresStore {
+    pub(crate) async fn enqueue(&self, task: &NewTask) -> Result<TaskId, StoreError> {
+        // `enqueue` is given no clock; the task is created when it becomes due.
+        insert_task(&self.pool, task, task.run_at.millis()).await?;
+        Ok(task.id)
+    }
+
+    pub(crate) async fn lease(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+    ) -> Result<Option<LeasedTask>, StoreError> {
+        let expires_at = now.plus_millis(lease_ms).millis();
+        // The oldest due task is either queued and due, or leased by a holder whose lease ran
+        // out (it crashed). Such a task re-leases with a new token, unless that lapsed lease
+        // was its last attempt: then it is dead-lettered and the next due task is tried.
+        loop {
+            let row: Option<LeaseRow> = sqlx::query_as(&format!(
+                "WITH next AS (
+                     SELECT id AS task_id, state = 'leased' AND attempts >= max_attempts AS exhausted
+                     FROM tasks WHERE due_at <= $1 ORDER BY due_at LIMIT 1
+                     FOR UPDATE SKIP LOCKED
+                 )
+                 UPDATE tasks SET
+                     state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
+                     attempts = attempts + CASE WHEN next.exhausted THEN 0 ELSE 1 END,
+                     lease_token = CASE WHEN next.exhausted THEN NULL ELSE $2 END,
+                     lease_expires_at = CASE WHEN next.exhausted THEN NULL ELSE $3 END,
+                     due_at = CASE WHEN next.exhausted THEN NULL ELSE $3 END,
+                     leased_by = CASE WHEN next.exhausted THEN leased_by ELSE $4 END,
+                     last_error = CASE WHEN next.exhausted
+                         THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
+                              || ' (held by ' || COALESCE(leased_by, 'unknown') || ')'
+                         ELSE last_error END,
+                     updated_at = $1
+                 FROM next
+                 WHERE tasks.id = next.task_id
+                 RETURNING {LEASE_RETURNING}"
+            ))
+            .bind(now.millis())
+            .bind(Uuid::now_v7().to_string())
+            .bind(expires_at)
+            .bind(worker)
+            .fetch_optional(&self.pool)
+            .await?;
+            match row {
+                None => return Ok(None),
+                Some(row) if row.state == TaskState::Dead.as_str() => continue,
+                Some(row) => return LeasedTask::try_from(row).map(Some),
+            }
+        }
+    }
+
+    pub(crate) async fn heartbeat(
+        &self,
+        lease: &Lease,
+        lease_ms: i64,
+        now: Timestamp,
+    ) -> Result<Lease, StoreError> {
+        let expires_at = now.plus_millis(lease_ms);
+        let updated = fenced(
+            "UPDATE tasks SET lease_expires_at = $3, due_at = $3, updated_at = $4
+             WHERE id = $1 AND lease_token = $2 AND state = 'leased'",
+            lease,
+        )
+        .bind(expires_at.millis())
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::LeaseLost { task: lease.task });
+        }
+        Ok(Lease {
+            expires_at,
+            ..*lease
+        })
+    }
+
+    pub(crate) async fn complete(&self, lease: &Lease, now: Timestamp) -> Result<(), StoreError> {
+        let updated = fenced(
+            "UPDATE tasks SET state = 'done', completions = completions + 1, due_at = NULL,
+                 lease_expires_at = NULL, updated_at = $3
+             WHERE id = $1 AND lease_token = $2 AND state = 'leased'",
+            lease,
+        )
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::LeaseLost { task: lease.task });
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn fail(
+        &self,
+        lease: &Lease,
+        error: &str,
+        retryable: bool,
+        policy: &RetryPolicy,
+        now: Timestamp,
+    ) -> Result<FailOutcome, StoreError> {
+        // The token fences both statements: `attempts` only changes with a new lease, which
+        // changes the token, so what is read here still holds when the update matches.
+        let attempts: Option<(i32, i32)> = sqlx::query_as(
+            "SELECT attempts, max_attempts FROM tasks
+             WHERE id = $1 AND lease_token = $2 AND state = 'leased'",
+        )
+        .bind(lease.task.to_string())
+        .bind(lease.token.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((attempts, max_attempts)) = attempts else {
+            return Err(StoreError::LeaseLost { task: lease.task });
+        };
+        let outcome = if retryable && attempts < max_attempts {
+            let delay = policy.delay_ms(attempts, rand::random_range(0.5..=1.0));
+            FailOutcome::RetryAt(now.plus_millis(delay))
+        } else {
+            FailOutcome::DeadLettered
+        };
+        let (state, retry_at) = match outcome {
+            FailOutcome::RetryAt(at) => (TaskState::Queued, Some(at.millis())),
+            FailOutcome::DeadLettered => (TaskState::Dead, None),
+        };
+        let updated = fenced(
+            "UPDATE tasks SET state = $3, run_at = COALESCE($4, run_at), due_at = $4,
+                 last_error = $5, lease_token = NULL, lease_expires_at = NULL, updated_at = $6
+             WHERE id = $1 AND lease_token = $2 AND state = 'leased'",
+            lease,
+        )
+        .bind(state.as_str())
+        .bind(retry_at)
+        .bind(error)
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::LeaseLost { task: lease.task });
+        }
+        Ok(outcome)
+    }
+
+    pub(crate) async fn release(&self, lease: &Lease, now: Timestamp) -> Result<(), StoreError> {
+        let updated = fenced(
+            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = $3,
+                 due_at = $3, lease_token = NULL, lease_expires_at = NULL, leased_by = NULL,
+                 updated_at = $3
+             WHERE id = $1 AND lease_token = $2 AND state = 'leased'",
+            lease,
+        )
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::LeaseLost { task: lease.task });
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn cancel_task(&self, id: TaskId, now: Timestamp) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE tasks SET state = 'cancelled', due_at = NULL, lease_token = NULL,
+                 lease_expires_at = NULL, updated_at = $1
+             WHERE id = $2 AND state IN ('queued', 'leased')",
+        )
+        .bind(now.millis())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(updated > 0)
+    }
+
+    pub(crate) async fn task(&self, id: TaskId) -> Result<Option<TaskRecord>, StoreError> {
+        let row: Option<TaskRow> = sqlx::query_as(
+            "SELECT id, kind, state, attempts, max_attempts, run_at, last_error, completions
+             FROM tasks WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TaskRecord::try_from).transpose()
+    }
+
+    pub(crate) async fn queue_depth(&self) -> Result<QueueDepth, StoreError> {
+        let (queued, leased, dead): (i64, i64, i64) = sqlx::query_as(
+            "SELECT
+                 (SELECT count(*) FROM tasks WHERE due_at IS NOT NULL AND state = 'queued'),
+                 (SELECT count(*) FROM tasks WHERE due_at IS NOT NULL AND state = 'leased'),
+                 (SELECT count(*) FROM tasks WHERE state = 'dead')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(QueueDepth {
+            queued,
+            leased,
+            dead,
+        })
+    }
+}

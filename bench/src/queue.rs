@@ -1,0 +1,250 @@
+//! `redgreen-bench queue`: throughput of the durable queue, enqueue→lease→complete, through
+//! `redgreen_store::Store` exactly as the worker pool calls it.
+//!
+//! Producers enqueue while consumers lease and complete at the same time, as in a running
+//! server. The headline is tasks completed per second from the first enqueue to the last
+//! completion; the latency of each operation (enqueue, lease, complete) says where the time
+//! goes. The run also checks the queue's promise under this load: no task leased twice and
+//! none left behind.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context as _;
+use clap::Args;
+use redgreen_core::{TaskId, Timestamp};
+use redgreen_store::{NewTask, QueueDepth, Store};
+use serde::Serialize;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use crate::latency::{Latencies, Summary};
+
+/// Long enough that no lease expires during a run: expiry is not what is measured.
+const LEASE_MS: i64 = 60_000;
+
+/// How long a consumer waits after finding the queue empty, as the worker pool does between
+/// polls, so that empty polls do not crowd out the producers' writes.
+const EMPTY_POLL_PAUSE: Duration = Duration::from_millis(1);
+
+#[derive(Args)]
+pub struct QueueArgs {
+    /// `sqlite://PATH` or `postgres://...` naming a fresh database (the run assumes the
+    /// queue starts empty). A temporary SQLite file when omitted.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Tasks to push through.
+    #[arg(long, default_value_t = 20_000)]
+    tasks: u64,
+    /// Concurrent consumers, each leasing and completing one task at a time.
+    #[arg(long, default_value_t = 4)]
+    workers: u64,
+    /// Concurrent producers, splitting the tasks between them.
+    #[arg(long, default_value_t = 2)]
+    producers: u64,
+}
+
+#[derive(Serialize)]
+pub struct QueueReport {
+    pub backend: &'static str,
+    pub tasks: u64,
+    pub workers: u64,
+    pub producers: u64,
+    /// From the first enqueue to the last completion.
+    pub elapsed_s: f64,
+    /// Tasks completed per second, end to end.
+    pub tasks_per_s: f64,
+    /// From the first enqueue to the last (consumers running meanwhile).
+    pub enqueue_phase_s: f64,
+    pub enqueue: Summary,
+    /// Leases that returned a task.
+    pub lease: Summary,
+    pub complete: Summary,
+    /// Leases that found nothing due (consumers ahead of producers).
+    pub empty_leases: u64,
+    /// Tasks handed out more than once; anything but 0 is a queue bug.
+    pub leased_twice: u64,
+    /// The queue after the run; all zero when every task was completed.
+    pub left: QueueDepth,
+}
+
+/// What one consumer did.
+struct Consumed {
+    lease: Latencies,
+    complete: Latencies,
+    empty_leases: u64,
+    tasks: Vec<TaskId>,
+    last_completion: Option<Instant>,
+}
+
+pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
+    anyhow::ensure!(
+        args.tasks > 0 && args.workers > 0 && args.producers > 0,
+        "--tasks, --workers and --producers must be positive"
+    );
+    // Kept until the end of the run: dropping it deletes the temporary database.
+    let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", scratch.path().join("queue.db").display()),
+    };
+    let store = Store::connect(&url)
+        .await
+        .context("cannot open the database (--database-url)")?;
+
+    let completed = Arc::new(AtomicU64::new(0));
+    let produced_all = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let mut consumers = JoinSet::new();
+    for worker in 0..args.workers {
+        consumers.spawn(consume(
+            store.clone(),
+            format!("bench-{worker}"),
+            args.tasks,
+            completed.clone(),
+            produced_all.clone(),
+        ));
+    }
+    let mut producers = JoinSet::new();
+    for producer in 0..args.producers {
+        // The first `tasks % producers` producers take one extra task.
+        let share = args.tasks / args.producers + u64::from(producer < args.tasks % args.producers);
+        producers.spawn(produce(store.clone(), share));
+    }
+    let mut enqueue = Latencies::new()?;
+    while let Some(joined) = producers.join_next().await {
+        enqueue.add(&joined??)?;
+    }
+    let enqueue_phase = start.elapsed();
+    produced_all.store(true, Ordering::Release);
+
+    let mut lease = Latencies::new()?;
+    let mut complete = Latencies::new()?;
+    let mut empty_leases = 0;
+    let mut leased = Vec::new();
+    let mut last_completion = start;
+    while let Some(joined) = consumers.join_next().await {
+        let consumed = joined??;
+        lease.add(&consumed.lease)?;
+        complete.add(&consumed.complete)?;
+        empty_leases += consumed.empty_leases;
+        leased.extend(consumed.tasks);
+        last_completion = last_completion.max(consumed.last_completion.unwrap_or(start));
+    }
+    let elapsed = last_completion.saturating_duration_since(start);
+    let handed_out = leased.len();
+    leased.sort_unstable();
+    leased.dedup();
+    let left = store.queue_depth().await?;
+    Ok(QueueReport {
+        backend: store.backend_name(),
+        tasks: args.tasks,
+        workers: args.workers,
+        producers: args.producers,
+        elapsed_s: elapsed.as_secs_f64(),
+        tasks_per_s: completed.load(Ordering::Acquire) as f64
+            / elapsed.as_secs_f64().max(f64::EPSILON),
+        enqueue_phase_s: enqueue_phase.as_secs_f64(),
+        enqueue: enqueue.summary(),
+        lease: lease.summary(),
+        complete: complete.summary(),
+        empty_leases,
+        leased_twice: (handed_out - leased.len()) as u64,
+        left,
+    })
+}
+
+async fn produce(store: Store, count: u64) -> anyhow::Result<Latencies> {
+    let mut enqueue = Latencies::new()?;
+    for _ in 0..count {
+        let task = NewTask {
+            id: TaskId(Uuid::now_v7()),
+            kind: "bench".to_owned(),
+            installation: None,
+            run: None,
+            payload: serde_json::Value::Object(serde_json::Map::new()),
+            max_attempts: 3,
+            run_at: now(),
+        };
+        let started = Instant::now();
+        store.enqueue(&task).await?;
+        enqueue.record(started.elapsed());
+    }
+    Ok(enqueue)
+}
+
+/// Leases and completes until every task is done, or until the producers have finished and
+/// nothing is due any more (so a lost task shows up in the report's `left` instead of
+/// hanging the run).
+async fn consume(
+    store: Store,
+    worker: String,
+    total: u64,
+    completed: Arc<AtomicU64>,
+    produced_all: Arc<AtomicBool>,
+) -> anyhow::Result<Consumed> {
+    let mut consumed = Consumed {
+        lease: Latencies::new()?,
+        complete: Latencies::new()?,
+        empty_leases: 0,
+        tasks: Vec::new(),
+        last_completion: None,
+    };
+    while completed.load(Ordering::Acquire) < total {
+        // Read before leasing: an empty queue only means "done" if no enqueue can follow.
+        let producers_done = produced_all.load(Ordering::Acquire);
+        let started = Instant::now();
+        let Some(task) = store.lease(&worker, LEASE_MS, now()).await? else {
+            if producers_done {
+                break;
+            }
+            consumed.empty_leases += 1;
+            tokio::time::sleep(EMPTY_POLL_PAUSE).await;
+            continue;
+        };
+        consumed.lease.record(started.elapsed());
+        let started = Instant::now();
+        store.complete(&task.lease, now()).await?;
+        let finished = Instant::now();
+        consumed.complete.record(finished - started);
+        consumed.tasks.push(task.id);
+        consumed.last_completion = Some(finished);
+        completed.fetch_add(1, Ordering::AcqRel);
+    }
+    Ok(consumed)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from(SystemTime::now())
+}
+
+impl fmt::Display for QueueReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "queue on {}: {} tasks, {} producers, {} workers: {:.0} tasks/s end to end \
+             ({:.2} s; enqueueing took {:.2} s)",
+            self.backend,
+            self.tasks,
+            self.producers,
+            self.workers,
+            self.tasks_per_s,
+            self.elapsed_s,
+            self.enqueue_phase_s
+        )?;
+        writeln!(f, "  enqueue  {}", self.enqueue)?;
+        writeln!(f, "  lease    {}", self.lease)?;
+        writeln!(f, "  complete {}", self.complete)?;
+        writeln!(
+            f,
+            "  empty leases {}, leased twice {}, left queued {} leased {} dead {}",
+            self.empty_leases,
+            self.leased_twice,
+            self.left.queued,
+            self.left.leased,
+            self.left.dead
+        )
+    }
+}
