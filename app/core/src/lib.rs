@@ -10,6 +10,7 @@ pub mod machine;
 pub mod mention;
 pub mod run;
 pub mod timestamp;
+pub mod untrusted;
 pub mod webhook;
 
 pub use command::Command;

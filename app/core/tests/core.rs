@@ -17,3 +17,5 @@ mod properties;
 mod route;
 #[path = "core/signature.rs"]
 mod signature;
+#[path = "core/untrusted.rs"]
+mod untrusted;
