@@ -77,11 +77,11 @@ fn command_and_instructions(after_handle: &str) -> Mention {
     {
         Some(command) => Mention {
             command,
-            instructions: rest.trim().to_owned(),
+            instructions: without_nul(rest.trim()),
         },
         None => Mention {
             command: Command::Fix,
-            instructions: text.trim().to_owned(),
+            instructions: without_nul(text.trim()),
         },
     }
 }
@@ -195,4 +195,10 @@ fn closing_backticks(text: &str, from: usize, run: usize) -> Option<usize> {
         pos = at + length;
     }
     None
+}
+
+/// NUL has no meaning in a comment, and PostgreSQL's JSONB refuses it: dropping it here keeps
+/// a stray NUL from turning a delivery into an error that GitHub redelivers forever.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "")
 }

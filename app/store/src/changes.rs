@@ -9,7 +9,7 @@ use crate::error::StoreError;
 use crate::model::{NewDelivery, NewRun, RepositoryRef, RunRecord, RunTransition};
 
 /// The audit chain of app-level entries (deliveries without an installation).
-pub(crate) const SYSTEM_CHAIN: i64 = 0;
+const SYSTEM_CHAIN: i64 = 0;
 
 /// A run event to append (its `seq` is the run's next).
 pub(crate) struct NewEvent {

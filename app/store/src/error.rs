@@ -28,16 +28,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the same call may succeed if tried again later.
+    /// Whether the same work may succeed if tried again later. A `Conflict` counts: the
+    /// retry re-reads the row and sees what changed.
     pub fn is_retryable(&self) -> bool {
         match self {
+            StoreError::Database(sqlx::Error::Database(e)) => is_transient(e.as_ref()),
             StoreError::Database(e) => matches!(
                 e,
                 sqlx::Error::Io(_)
                     | sqlx::Error::PoolTimedOut
                     | sqlx::Error::PoolClosed
                     | sqlx::Error::WorkerCrashed
-                    | sqlx::Error::Database(_)
             ),
             StoreError::Conflict { .. } => true,
             StoreError::UnsupportedUrl { .. }
@@ -47,4 +48,20 @@ impl StoreError {
             | StoreError::Corrupt { .. } => false,
         }
     }
+}
+
+/// Errors the database raises under contention or while unavailable, as opposed to errors
+/// in the statement or the data (constraint violations, bad input), which repeat forever.
+fn is_transient(error: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = error.code().unwrap_or_default();
+    if error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+        // SQLSTATE: serialization failure, deadlock, connection exceptions, insufficient
+        // resources, operator intervention (e.g. an admin shutdown).
+        return matches!(code.as_ref(), "40001" | "40P01")
+            || ["08", "53", "57"].iter().any(|class| code.starts_with(class));
+    }
+    // SQLite reports its extended result code; the low byte is the primary code:
+    // SQLITE_BUSY (5) and SQLITE_LOCKED (6) clear up by themselves.
+    code.parse::<u32>()
+        .is_ok_and(|extended| matches!(extended & 0xff, 5 | 6))
 }

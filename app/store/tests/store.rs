@@ -79,5 +79,3 @@ suite! {
     audit::deleted_tail_row_is_detected,
     audit::log_refuses_edits_without_tampering,
 }
-#[path = "store/scratch_bench.rs"]
-mod scratch_bench;

@@ -2,7 +2,7 @@
 //! installation B's; the system scope sees both.
 
 use redgreen_core::{InstallationId, RunState};
-use redgreen_store::{RunTransition, Scope, StoreError};
+use redgreen_store::{Recorded, RunTransition, Scope, StoreError};
 use serde_json::json;
 
 use crate::harness::{T0, TestDb, fix_delivery, ignored_delivery};
@@ -61,6 +61,14 @@ pub async fn a_tenant_sees_nothing_of_another_tenant(db: &TestDb) {
             .await
             .unwrap(),
         None
+    );
+
+    // A's delivery id arriving for B is still a redelivery, though B cannot see A's row.
+    let mut collision = ignored_delivery("a-1", Some(2), T0.plus_millis(20));
+    collision.outcome = "accepted".to_owned();
+    assert_eq!(
+        db.store.record_delivery(&collision).await.unwrap(),
+        Recorded::Duplicate
     );
 
     // B's run is untouched, as the system scope sees it.
