@@ -54,11 +54,16 @@ impl StoreError {
 /// in the statement or the data (constraint violations, bad input), which repeat forever.
 fn is_transient(error: &dyn sqlx::error::DatabaseError) -> bool {
     let code = error.code().unwrap_or_default();
-    if error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+    if error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
         // SQLSTATE: serialization failure, deadlock, connection exceptions, insufficient
         // resources, operator intervention (e.g. an admin shutdown).
         return matches!(code.as_ref(), "40001" | "40P01")
-            || ["08", "53", "57"].iter().any(|class| code.starts_with(class));
+            || ["08", "53", "57"]
+                .iter()
+                .any(|class| code.starts_with(class));
     }
     // SQLite reports its extended result code; the low byte is the primary code:
     // SQLITE_BUSY (5) and SQLITE_LOCKED (6) clear up by themselves.
