@@ -7,13 +7,10 @@ use std::sync::Mutex;
 use redgreen::run_driver::{MissingCapabilities, PhaseRunner, RunDriver};
 use redgreen::worker_pool::{TaskError, TaskHandler};
 use redgreen_core::machine::{Event, Failure, Machine};
-use redgreen_core::{DeliveryId, InstallationId, RunId, RunKind, RunState, TaskId};
-use redgreen_store::{
-    LeasedTask, NewDelivery, NewRun, NewTask, RepositoryRef, RunRecord, Scope, Store,
-};
-use uuid::Uuid;
+use redgreen_core::{InstallationId, RunId, RunKind, RunState};
+use redgreen_store::{LeasedTask, RunRecord, Scope, Store};
 
-use super::support::{connect, now, sqlite_url};
+use super::support::{connect, delivery_with_run, now, sqlite_url};
 
 const INSTALLATION: InstallationId = InstallationId(42);
 
@@ -49,39 +46,7 @@ impl PhaseRunner for &'static Scripted {
 
 /// Records a delivery that creates a run of `kind`, and leases its task.
 async fn accepted_run(store: &Store, kind: RunKind) -> (RunId, LeasedTask) {
-    let run = RunId(Uuid::now_v7());
-    let delivery = NewDelivery {
-        id: DeliveryId(Uuid::now_v7().to_string()),
-        event: "issue_comment".into(),
-        action: Some("created".into()),
-        installation: Some(INSTALLATION),
-        repository: Some(RepositoryRef {
-            github_id: 7,
-            full_name: "octo/widgets".into(),
-            clone_url: "https://github.com/octo/widgets.git".into(),
-        }),
-        outcome: "accepted".into(),
-        reason: None,
-        payload: "{}".into(),
-        received_at: now(),
-        run: Some(NewRun {
-            id: run,
-            kind,
-            issue: Some(1),
-            pull_request: None,
-            actor: "octocat".into(),
-            request: serde_json::json!({}),
-        }),
-        task: Some(NewTask {
-            id: TaskId(Uuid::now_v7()),
-            kind: "run".into(),
-            installation: Some(INSTALLATION),
-            run: Some(run),
-            payload: serde_json::json!({}),
-            max_attempts: 5,
-            run_at: now(),
-        }),
-    };
+    let (delivery, run) = delivery_with_run(INSTALLATION, kind);
     store.record_delivery(&delivery).await.unwrap();
     let task = store.lease("test", 60_000, now()).await.unwrap().unwrap();
     (run, task)

@@ -224,6 +224,53 @@ fn refuses_an_unreadable_private_key_without_echoing_it() {
     );
 }
 
+#[tokio::test]
+async fn audit_verify_exits_1_when_a_row_was_edited() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("redgreen.db").display());
+    let store = super::support::connect(&url).await;
+    let (delivery, _) = super::support::delivery_with_run(
+        redgreen_core::InstallationId(5),
+        redgreen_core::RunKind::Fix,
+    );
+    store.record_delivery(&delivery).await.unwrap();
+    drop(store);
+
+    let intact = redgreen(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stdout)
+    );
+
+    // Someone with write access to the database file: drop the guard, rewrite history.
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET data = '{\"forged\":true}' WHERE seq = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let tampered = redgreen(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tampered.stdout);
+    assert_eq!(tampered.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("BROKEN") && report.contains("TAMPERED"),
+        "{report}"
+    );
+}
+
 #[test]
 fn audit_verify_reports_an_intact_log() {
     let dir = tempfile::tempdir().unwrap();

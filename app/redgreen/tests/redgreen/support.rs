@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use redgreen_core::{TaskId, Timestamp};
-use redgreen_store::{NewTask, Store};
+use redgreen_core::{DeliveryId, InstallationId, RunId, RunKind, TaskId, Timestamp};
+use redgreen_store::{NewDelivery, NewRun, NewTask, RepositoryRef, Store};
 use uuid::Uuid;
 
 pub fn now() -> Timestamp {
@@ -62,4 +62,40 @@ where
 
 pub async fn connect(url: &str) -> Store {
     Store::connect(url).await.expect("connect store")
+}
+
+/// A delivery that creates a run of `kind` for `installation`, with the task that drives it.
+pub fn delivery_with_run(installation: InstallationId, kind: RunKind) -> (NewDelivery, RunId) {
+    let run = RunId(Uuid::now_v7());
+    let delivery = NewDelivery {
+        id: DeliveryId(Uuid::now_v7().to_string()),
+        event: "issue_comment".into(),
+        action: Some("created".into()),
+        installation: Some(installation),
+        repository: Some(RepositoryRef {
+            github_id: 7,
+            full_name: "octo/widgets".into(),
+            clone_url: "https://github.com/octo/widgets.git".into(),
+        }),
+        outcome: "accepted".into(),
+        reason: None,
+        payload: "{}".into(),
+        received_at: now(),
+        run: Some(NewRun {
+            id: run,
+            kind,
+            issue: Some(1),
+            pull_request: None,
+            actor: "octocat".into(),
+            request: serde_json::json!({}),
+        }),
+        task: Some(NewTask {
+            run: Some(run),
+            installation: Some(installation),
+            kind: "run".into(),
+            max_attempts: 5,
+            ..new_task(5)
+        }),
+    };
+    (delivery, run)
 }
