@@ -1,12 +1,14 @@
 //! `redgreen-bench`: the load generators behind `docs/benchmarks.md` (webhook intake over
 //! loopback, and queue throughput through the store).
 
+mod delivery;
 mod intake;
 mod latency;
 mod medians;
 mod queue;
 
 use std::fmt::Display;
+use std::io::Write as _;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -43,11 +45,14 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Writes the report to stdout; a closed stdout (`| head`) is an error, not a panic.
 fn print<R: Serialize + Display>(report: &R, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)?;
     } else {
-        print!("{report}");
+        write!(out, "{report}")?;
     }
+    out.flush()?;
     Ok(())
 }

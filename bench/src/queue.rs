@@ -6,20 +6,29 @@
 //! completion; the latency of each operation (enqueue, lease, complete) says where the time
 //! goes. The run also checks the queue's promise under this load: no task leased twice and
 //! none left behind.
+//!
+//! With `--source delivery` the producers write what the webhook intake writes for an
+//! `@redgreen plan` comment (`Store::record_delivery`: the delivery, its run, its task and the
+//! audit entries in one transaction), which isolates the store's share of intake latency from
+//! HTTP and the rest of the server.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
-use clap::Args;
-use redgreen_core::{TaskId, Timestamp};
-use redgreen_store::{NewTask, QueueDepth, Store};
+use clap::{Args, ValueEnum};
+use redgreen_core::webhook::envelope::parse;
+use redgreen_core::webhook::{Route, Target};
+use redgreen_core::{DeliveryId, InstallationId, RunId, RunKind, TaskId, Timestamp};
+use redgreen_store::{NewDelivery, NewRun, NewTask, QueueDepth, RepositoryRef, Store};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
+use crate::delivery::Deliveries;
 use crate::latency::{Latencies, Summary};
 
 /// Long enough that no lease expires during a run: expiry is not what is measured.
@@ -28,6 +37,20 @@ const LEASE_MS: i64 = 60_000;
 /// How long a consumer waits after finding the queue empty, as the worker pool does between
 /// polls, so that empty polls do not crowd out the producers' writes.
 const EMPTY_POLL_PAUSE: Duration = Duration::from_millis(1);
+
+/// Installations the `--source delivery` writes are spread over (as `intake` does).
+const INSTALLATIONS: u32 = 4;
+
+/// What the producers write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// `Store::enqueue`: a bare task; the queue alone.
+    Task,
+    /// `Store::record_delivery`: a webhook delivery with its run and task, as the intake
+    /// writes it.
+    Delivery,
+}
 
 #[derive(Args)]
 pub struct QueueArgs {
@@ -39,16 +62,27 @@ pub struct QueueArgs {
     #[arg(long, default_value_t = 20_000)]
     tasks: u64,
     /// Concurrent consumers, each leasing and completing one task at a time.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 8)]
     workers: u64,
-    /// Concurrent producers, splitting the tasks between them.
-    #[arg(long, default_value_t = 2)]
+    /// Concurrent producers, splitting the tasks between them. With the default 8 workers
+    /// this fills the store's PostgreSQL pool (16 connections) without waiting on it.
+    #[arg(long, default_value_t = 8)]
     producers: u64,
+    /// What each enqueue writes.
+    #[arg(long, value_enum, default_value_t = Source::Task)]
+    source: Source,
+    /// The GitHub example payload `--source delivery` builds its deliveries from.
+    #[arg(
+        long,
+        default_value = "../shared/github/webhook-examples/issue_comment/created.payload.json"
+    )]
+    payload: PathBuf,
 }
 
 #[derive(Serialize)]
 pub struct QueueReport {
     pub backend: &'static str,
+    pub source: Source,
     pub tasks: u64,
     pub workers: u64,
     pub producers: u64,
@@ -58,6 +92,7 @@ pub struct QueueReport {
     pub tasks_per_s: f64,
     /// From the first enqueue to the last (consumers running meanwhile).
     pub enqueue_phase_s: f64,
+    /// `enqueue`, or `record_delivery` with `--source delivery`.
     pub enqueue: Summary,
     /// Leases that returned a task.
     pub lease: Summary,
@@ -93,6 +128,10 @@ pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
     let store = Store::connect(&url)
         .await
         .context("cannot open the database (--database-url)")?;
+    let templates = match args.source {
+        Source::Task => None,
+        Source::Delivery => Some(Arc::new(delivery_templates(&args.payload)?)),
+    };
 
     let completed = Arc::new(AtomicU64::new(0));
     let produced_all = Arc::new(AtomicBool::new(false));
@@ -111,7 +150,7 @@ pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
     for producer in 0..args.producers {
         // The first `tasks % producers` producers take one extra task.
         let share = args.tasks / args.producers + u64::from(producer < args.tasks % args.producers);
-        producers.spawn(produce(store.clone(), share));
+        producers.spawn(produce(store.clone(), share, templates.clone()));
     }
     let mut enqueue = Latencies::new()?;
     while let Some(joined) = producers.join_next().await {
@@ -140,6 +179,7 @@ pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
     let left = store.queue_depth().await?;
     Ok(QueueReport {
         backend: store.backend_name(),
+        source: args.source,
         tasks: args.tasks,
         workers: args.workers,
         producers: args.producers,
@@ -156,23 +196,110 @@ pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
     })
 }
 
-async fn produce(store: Store, count: u64) -> anyhow::Result<Latencies> {
+/// Writes `count` tasks: bare ones, or, given templates, whole deliveries (round robin over
+/// the templates' installations).
+async fn produce(
+    store: Store,
+    count: u64,
+    templates: Option<Arc<Vec<DeliveryTemplate>>>,
+) -> anyhow::Result<Latencies> {
     let mut enqueue = Latencies::new()?;
-    for _ in 0..count {
-        let task = NewTask {
+    for i in 0..count {
+        let at = now();
+        let mut task = NewTask {
             id: TaskId(Uuid::now_v7()),
             kind: "bench".to_owned(),
             installation: None,
             run: None,
             payload: serde_json::Value::Object(serde_json::Map::new()),
             max_attempts: 3,
-            run_at: now(),
+            run_at: at,
         };
         let started = Instant::now();
-        store.enqueue(&task).await?;
+        match templates.as_deref() {
+            None => {
+                store.enqueue(&task).await?;
+            }
+            Some(templates) => {
+                let template = &templates[(i % templates.len() as u64) as usize];
+                let run = RunId(Uuid::now_v7());
+                task.kind = "run".to_owned();
+                task.installation = Some(template.installation);
+                task.run = Some(run);
+                let delivery = NewDelivery {
+                    id: DeliveryId(Uuid::now_v7().to_string()),
+                    event: "issue_comment".to_owned(),
+                    action: Some("created".to_owned()),
+                    installation: Some(template.installation),
+                    repository: Some(template.repository.clone()),
+                    outcome: "accepted".to_owned(),
+                    reason: Some(format!("{} run", template.kind)),
+                    payload: template.payload.clone(),
+                    received_at: at,
+                    run: Some(NewRun {
+                        id: run,
+                        kind: template.kind,
+                        issue: template.issue,
+                        pull_request: template.pull_request,
+                        actor: template.actor.clone(),
+                        request: template.request.clone(),
+                    }),
+                    task: Some(task),
+                };
+                store.record_delivery(&delivery).await?;
+            }
+        }
         enqueue.record(started.elapsed());
     }
     Ok(enqueue)
+}
+
+/// A delivery as the webhook intake records it, less its ids and times.
+struct DeliveryTemplate {
+    installation: InstallationId,
+    repository: RepositoryRef,
+    kind: RunKind,
+    issue: Option<i64>,
+    pull_request: Option<i64>,
+    actor: String,
+    request: serde_json::Value,
+    payload: String,
+}
+
+/// One template per installation, from the same payloads `intake` sends, parsed and routed
+/// by `redgreen_core` exactly as the server does.
+fn delivery_templates(example: &Path) -> anyhow::Result<Vec<DeliveryTemplate>> {
+    let deliveries = Deliveries::load(example, INSTALLATIONS, "redgreen")?;
+    deliveries
+        .bodies()
+        .iter()
+        .map(|body| {
+            let envelope = parse("issue_comment", body, "redgreen")?;
+            let Route::Run(request) = envelope.route else {
+                anyhow::bail!("the example payload does not ask for a run once patched");
+            };
+            let installation = envelope.installation.context("no installation")?;
+            let repository = envelope.repository.context("no repository")?;
+            let (issue, pull_request) = match request.target {
+                Target::Issue(number) => (Some(number), None),
+                Target::PullRequest(number) => (None, Some(number)),
+            };
+            Ok(DeliveryTemplate {
+                installation,
+                repository: RepositoryRef {
+                    github_id: repository.id,
+                    full_name: repository.full_name,
+                    clone_url: repository.clone_url,
+                },
+                kind: request.kind,
+                issue,
+                pull_request,
+                actor: request.actor.clone(),
+                request: serde_json::to_value(&request)?,
+                payload: String::from_utf8_lossy(body).into_owned(),
+            })
+        })
+        .collect()
 }
 
 /// Leases and completes until every task is done, or until the producers have finished and
@@ -224,9 +351,10 @@ impl fmt::Display for QueueReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "queue on {}: {} tasks, {} producers, {} workers: {:.0} tasks/s end to end \
-             ({:.2} s; enqueueing took {:.2} s)",
+            "queue on {} ({:?} source): {} tasks, {} producers, {} workers: {:.0} tasks/s end \
+             to end ({:.2} s; enqueueing took {:.2} s)",
             self.backend,
+            self.source,
             self.tasks,
             self.producers,
             self.workers,

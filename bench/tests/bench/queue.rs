@@ -1,4 +1,5 @@
-//! `queue` on a temporary SQLite database: every task goes through exactly once.
+//! `queue` on temporary SQLite databases: every task goes through exactly once, and
+//! `--source delivery` writes what the webhook intake writes.
 
 use crate::support::bench_json;
 
@@ -44,4 +45,55 @@ async fn an_unknown_database_scheme_is_refused() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--database-url"), "{stderr}");
+}
+
+#[tokio::test]
+async fn delivery_source_records_what_the_webhook_intake_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("queue.db").display());
+    let payload = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/github/webhook-examples/issue_comment/created.payload.json"
+    );
+
+    let report = bench_json(&[
+        "queue",
+        "--database-url",
+        &url,
+        "--source",
+        "delivery",
+        "--payload",
+        payload,
+        "--tasks",
+        "40",
+        "--workers",
+        "2",
+        "--producers",
+        "2",
+    ])
+    .await;
+
+    assert_eq!(report["source"], "delivery");
+    assert_eq!(report["complete"]["count"], 40);
+    assert_eq!(report["leased_twice"], 0);
+    let store = redgreen_store::Store::connect(&url).await.unwrap();
+    let deliveries = store
+        .list_deliveries(redgreen_store::Scope::System, 1000)
+        .await
+        .unwrap();
+    assert_eq!(deliveries.len(), 40);
+    assert!(deliveries.iter().all(|d| d.outcome == "accepted"));
+    let runs = store
+        .list_runs(redgreen_store::Scope::System, 1000)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 40);
+    assert!(
+        runs.iter()
+            .all(|run| run.kind == redgreen_core::RunKind::Plan)
+    );
+    let installations: std::collections::BTreeSet<i64> =
+        runs.iter().map(|run| run.installation.0).collect();
+    assert_eq!(installations.len(), 4);
+    assert!(store.verify_audit().await.unwrap().breaks.is_empty());
 }
