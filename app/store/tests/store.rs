@@ -57,6 +57,7 @@ suite! {
     intake::app_level_delivery_is_visible_to_system_only,
     intake::run_without_tenant_is_refused_and_writes_nothing,
     intake::concurrent_deliveries_keep_every_chain_intact,
+    intake::a_renamed_repository_is_updated_and_an_unchanged_one_left_alone,
     tenancy::a_tenant_sees_nothing_of_another_tenant,
     queue::lease_heartbeat_complete,
     queue::lease_takes_the_oldest_due_task_only,

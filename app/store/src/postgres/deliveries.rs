@@ -59,14 +59,22 @@ impl PostgresStore {
         if let (Some(installation), Some(repository)) =
             (delivery.installation, &delivery.repository)
         {
+            // Not `ON CONFLICT DO UPDATE`: that locks the repository's row until commit even
+            // when nothing changed, so every delivery for one repository would wait for the
+            // previous one's whole transaction. `DO NOTHING` takes no lock on an existing
+            // row, and the update only runs (and locks) when the name or URL really changed.
             sqlx::query(
-                "INSERT INTO repositories
-                     (installation_id, github_id, full_name, clone_url, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)
-                 ON CONFLICT (installation_id, github_id) DO UPDATE SET
-                     full_name = excluded.full_name,
-                     clone_url = excluded.clone_url,
-                     updated_at = excluded.updated_at",
+                "WITH inserted AS (
+                     INSERT INTO repositories
+                         (installation_id, github_id, full_name, clone_url, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $5)
+                     ON CONFLICT (installation_id, github_id) DO NOTHING
+                     RETURNING 1
+                 )
+                 UPDATE repositories SET full_name = $3, clone_url = $4, updated_at = $5
+                 WHERE installation_id = $1 AND github_id = $2
+                   AND (full_name <> $3 OR clone_url <> $4)
+                   AND NOT EXISTS (SELECT 1 FROM inserted)",
             )
             .bind(installation.0)
             .bind(repository.github_id)

@@ -62,7 +62,8 @@ impl SqliteStore {
                  ON CONFLICT (installation_id, github_id) DO UPDATE SET
                      full_name = excluded.full_name,
                      clone_url = excluded.clone_url,
-                     updated_at = excluded.updated_at",
+                     updated_at = excluded.updated_at
+                 WHERE full_name <> excluded.full_name OR clone_url <> excluded.clone_url",
             )
             .bind(installation.0)
             .bind(repository.github_id)

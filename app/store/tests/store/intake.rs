@@ -169,3 +169,30 @@ pub async fn concurrent_deliveries_keep_every_chain_intact(db: &TestDb) {
         24
     );
 }
+
+pub async fn a_renamed_repository_is_updated_and_an_unchanged_one_left_alone(db: &TestDb) {
+    db.store
+        .record_delivery(&ignored_delivery("r-1", Some(9), T0))
+        .await
+        .unwrap();
+    db.store
+        .record_delivery(&ignored_delivery("r-2", Some(9), T0.plus_millis(1_000)))
+        .await
+        .unwrap();
+    // Unchanged: the second delivery did not rewrite the row (its updated_at is the first's).
+    let untouched = format!("repositories WHERE updated_at = {}", T0.millis());
+    assert_eq!(db.count(&untouched).await, 1);
+
+    let mut renamed = ignored_delivery("r-3", Some(9), T0.plus_millis(2_000));
+    if let Some(repository) = renamed.repository.as_mut() {
+        repository.full_name = "owner/renamed".to_owned();
+        repository.clone_url = "https://github.com/owner/renamed.git".to_owned();
+    }
+    db.store.record_delivery(&renamed).await.unwrap();
+    assert_eq!(db.count("repositories").await, 1);
+    assert_eq!(
+        db.count("repositories WHERE full_name = 'owner/renamed'")
+            .await,
+        1
+    );
+}
