@@ -77,11 +77,11 @@ fn command_and_instructions(after_handle: &str) -> Mention {
     {
         Some(command) => Mention {
             command,
-            instructions: without_nul(rest.trim()),
+            instructions: cleaned(rest),
         },
         None => Mention {
             command: Command::Fix,
-            instructions: without_nul(text.trim()),
+            instructions: cleaned(text),
         },
     }
 }
@@ -199,6 +199,7 @@ fn closing_backticks(text: &str, from: usize, run: usize) -> Option<usize> {
 
 /// NUL has no meaning in a comment, and PostgreSQL's JSONB refuses it: dropping it here keeps
 /// a stray NUL from turning a delivery into an error that GitHub redelivers forever.
-fn without_nul(text: &str) -> String {
-    text.replace('\0', "")
+/// Trimmed after dropping NUL, so a NUL at either end cannot leave white space behind.
+fn cleaned(text: &str) -> String {
+    text.replace('\0', "").trim().to_owned()
 }
