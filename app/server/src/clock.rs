@@ -8,8 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::HttpError;
 
 pub(crate) fn now() -> Timestamp {
-    let millis = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+    Timestamp::from(std::time::SystemTime::now())
 }
 
 /// `2026-01-02T03:04:05.678Z`. A stored instant outside what RFC 3339 can express means a

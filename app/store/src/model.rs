@@ -146,6 +146,17 @@ pub struct Lease {
     pub expires_at: Timestamp,
 }
 
+impl Lease {
+    /// Turns the row count of a statement fenced by this lease into its verdict: no row
+    /// matched means the lease is no longer held.
+    pub(crate) fn held(&self, rows_affected: u64) -> Result<(), crate::StoreError> {
+        if rows_affected == 0 {
+            return Err(crate::StoreError::LeaseLost { task: self.task });
+        }
+        Ok(())
+    }
+}
+
 /// A task handed to a worker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeasedTask {

@@ -1,5 +1,9 @@
 //! Retry policy for failed tasks: exponential backoff with jitter, then dead letter.
 
+use redgreen_core::Timestamp;
+
+use crate::model::FailOutcome;
+
 /// How a failed task is retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -19,6 +23,23 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// What a failure on the `attempts`-th attempt (of `max_attempts`) leads to: another
+    /// attempt after a jittered backoff, or the dead letters.
+    pub fn after_failure(
+        &self,
+        attempts: i32,
+        max_attempts: i32,
+        retryable: bool,
+        now: Timestamp,
+    ) -> FailOutcome {
+        if retryable && attempts < max_attempts {
+            let delay = self.delay_ms(attempts, rand::random_range(0.5..=1.0));
+            FailOutcome::RetryAt(now.plus_millis(delay))
+        } else {
+            FailOutcome::DeadLettered
+        }
+    }
+
     /// The delay after the `attempt`-th failure (1-based): `base * 2^(attempt-1)`, capped at
     /// `max`, scaled by `jitter` in `[0.5, 1.0]` ("equal jitter", so retries of tasks that
     /// failed together spread out but never retry sooner than half the nominal delay).

@@ -116,9 +116,7 @@ impl PostgresStore {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
+        lease.held(updated)?;
         Ok(Lease {
             expires_at,
             ..*lease
@@ -136,10 +134,7 @@ impl PostgresStore {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
-        Ok(())
+        lease.held(updated)
     }
 
     pub(crate) async fn fail(
@@ -163,12 +158,7 @@ impl PostgresStore {
         let Some((attempts, max_attempts)) = attempts else {
             return Err(StoreError::LeaseLost { task: lease.task });
         };
-        let outcome = if retryable && attempts < max_attempts {
-            let delay = policy.delay_ms(attempts, rand::random_range(0.5..=1.0));
-            FailOutcome::RetryAt(now.plus_millis(delay))
-        } else {
-            FailOutcome::DeadLettered
-        };
+        let outcome = policy.after_failure(attempts, max_attempts, retryable, now);
         let (state, retry_at) = match outcome {
             FailOutcome::RetryAt(at) => (TaskState::Queued, Some(at.millis())),
             FailOutcome::DeadLettered => (TaskState::Dead, None),
@@ -186,9 +176,7 @@ impl PostgresStore {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
+        lease.held(updated)?;
         Ok(outcome)
     }
 
@@ -204,10 +192,7 @@ impl PostgresStore {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
-        Ok(())
+        lease.held(updated)
     }
 
     pub(crate) async fn cancel_task(&self, id: TaskId, now: Timestamp) -> Result<bool, StoreError> {

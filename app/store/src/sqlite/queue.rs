@@ -115,9 +115,7 @@ impl SqliteStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
+        lease.held(updated)?;
         Ok(Lease {
             expires_at,
             ..*lease
@@ -135,10 +133,7 @@ impl SqliteStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
-        Ok(())
+        lease.held(updated)
     }
 
     pub(crate) async fn fail(
@@ -162,12 +157,7 @@ impl SqliteStore {
         let Some((attempts, max_attempts)) = attempts else {
             return Err(StoreError::LeaseLost { task: lease.task });
         };
-        let outcome = if retryable && attempts < max_attempts {
-            let delay = policy.delay_ms(attempts, rand::random_range(0.5..=1.0));
-            FailOutcome::RetryAt(now.plus_millis(delay))
-        } else {
-            FailOutcome::DeadLettered
-        };
+        let outcome = policy.after_failure(attempts, max_attempts, retryable, now);
         let (state, retry_at) = match outcome {
             FailOutcome::RetryAt(at) => (TaskState::Queued, Some(at.millis())),
             FailOutcome::DeadLettered => (TaskState::Dead, None),
@@ -185,9 +175,7 @@ impl SqliteStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
+        lease.held(updated)?;
         Ok(outcome)
     }
 
@@ -203,10 +191,7 @@ impl SqliteStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        }
-        Ok(())
+        lease.held(updated)
     }
 
     pub(crate) async fn cancel_task(&self, id: TaskId, now: Timestamp) -> Result<bool, StoreError> {
