@@ -41,6 +41,18 @@ const EMPTY_POLL_PAUSE: Duration = Duration::from_millis(1);
 /// Installations the `--source delivery` writes are spread over (as `intake` does).
 const INSTALLATIONS: u32 = 4;
 
+/// How a consumer settles a finished task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settle {
+    /// `Store::complete_and_lease`: the completion and the next lease in one write, as the
+    /// worker pool does.
+    Handoff,
+    /// `Store::complete`, then `Store::lease` for the next task: two writes per task (the
+    /// worker pool before the hand-off; the baseline).
+    Separate,
+}
+
 /// What the producers write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,6 +83,9 @@ pub struct QueueArgs {
     /// What each enqueue writes.
     #[arg(long, value_enum, default_value_t = Source::Task)]
     source: Source,
+    /// How consumers settle each task.
+    #[arg(long, value_enum, default_value_t = Settle::Handoff)]
+    settle: Settle,
     /// The GitHub example payload `--source delivery` builds its deliveries from.
     #[arg(
         long,
@@ -83,6 +98,7 @@ pub struct QueueArgs {
 pub struct QueueReport {
     pub backend: &'static str,
     pub source: Source,
+    pub settle: Settle,
     pub tasks: u64,
     pub workers: u64,
     pub producers: u64,
@@ -94,8 +110,10 @@ pub struct QueueReport {
     pub enqueue_phase_s: f64,
     /// `enqueue`, or `record_delivery` with `--source delivery`.
     pub enqueue: Summary,
-    /// Leases that returned a task.
+    /// Leases that returned a task (with `--settle handoff`, only a consumer's first lease
+    /// and those after an empty hand-off).
     pub lease: Summary,
+    /// `complete`, or `complete_and_lease` with `--settle handoff`.
     pub complete: Summary,
     /// Leases that found nothing due (consumers ahead of producers).
     pub empty_leases: u64,
@@ -142,6 +160,7 @@ pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
             store.clone(),
             format!("bench-{worker}"),
             args.tasks,
+            args.settle,
             completed.clone(),
             produced_all.clone(),
         ));
@@ -180,6 +199,7 @@ pub async fn run(args: QueueArgs) -> anyhow::Result<QueueReport> {
     Ok(QueueReport {
         backend: store.backend_name(),
         source: args.source,
+        settle: args.settle,
         tasks: args.tasks,
         workers: args.workers,
         producers: args.producers,
@@ -309,6 +329,7 @@ async fn consume(
     store: Store,
     worker: String,
     total: u64,
+    settle: Settle,
     completed: Arc<AtomicU64>,
     produced_all: Arc<AtomicBool>,
 ) -> anyhow::Result<Consumed> {
@@ -319,26 +340,48 @@ async fn consume(
         tasks: Vec::new(),
         last_completion: None,
     };
+    // With `Settle::Handoff`, the task the last completion leased.
+    let mut held = None;
     while completed.load(Ordering::Acquire) < total {
         // Read before leasing: an empty queue only means "done" if no enqueue can follow.
         let producers_done = produced_all.load(Ordering::Acquire);
-        let started = Instant::now();
-        let Some(task) = store.lease(&worker, LEASE_MS, now()).await? else {
-            if producers_done {
-                break;
+        let task = match held.take() {
+            Some(task) => task,
+            None => {
+                let started = Instant::now();
+                let Some(task) = store.lease(&worker, LEASE_MS, now()).await? else {
+                    if producers_done {
+                        break;
+                    }
+                    consumed.empty_leases += 1;
+                    tokio::time::sleep(EMPTY_POLL_PAUSE).await;
+                    continue;
+                };
+                consumed.lease.record(started.elapsed());
+                task
             }
-            consumed.empty_leases += 1;
-            tokio::time::sleep(EMPTY_POLL_PAUSE).await;
-            continue;
         };
-        consumed.lease.record(started.elapsed());
         let started = Instant::now();
-        store.complete(&task.lease, now()).await?;
+        match settle {
+            Settle::Separate => store.complete(&task.lease, now()).await?,
+            Settle::Handoff => {
+                let handoff = store
+                    .complete_and_lease(&task.lease, &worker, LEASE_MS, now())
+                    .await?;
+                anyhow::ensure!(handoff.completed, "lost the lease on task {}", task.id);
+                held = handoff.next;
+            }
+        }
         let finished = Instant::now();
         consumed.complete.record(finished - started);
         consumed.tasks.push(task.id);
         consumed.last_completion = Some(finished);
         completed.fetch_add(1, Ordering::AcqRel);
+    }
+    // Every task is done, so the hand-off cannot have leased one; a held task would be a bug
+    // that the report's `left` counts.
+    if let Some(task) = held {
+        store.release(&task.lease, now()).await?;
     }
     Ok(consumed)
 }
@@ -351,10 +394,11 @@ impl fmt::Display for QueueReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "queue on {} ({:?} source): {} tasks, {} producers, {} workers: {:.0} tasks/s end \
-             to end ({:.2} s; enqueueing took {:.2} s)",
+            "queue on {} ({:?} source, {:?} settle): {} tasks, {} producers, {} workers: {:.0} \
+             tasks/s end to end ({:.2} s; enqueueing took {:.2} s)",
             self.backend,
             self.source,
+            self.settle,
             self.tasks,
             self.producers,
             self.workers,

@@ -8,6 +8,7 @@ pub mod command;
 pub mod ids;
 pub mod machine;
 pub mod mention;
+pub mod refs;
 pub mod run;
 pub mod timestamp;
 pub mod untrusted;
@@ -15,5 +16,6 @@ pub mod webhook;
 
 pub use command::Command;
 pub use ids::{DeliveryId, InstallationId, RunId, TaskId};
+pub use refs::{RefRefused, WritableRef};
 pub use run::{RunKind, RunState};
 pub use timestamp::Timestamp;

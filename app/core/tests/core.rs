@@ -13,6 +13,8 @@ mod mention;
 mod parse;
 #[path = "core/properties.rs"]
 mod properties;
+#[path = "core/refs.rs"]
+mod refs;
 #[path = "core/route.rs"]
 mod route;
 #[path = "core/signature.rs"]

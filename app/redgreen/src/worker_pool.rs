@@ -130,13 +130,32 @@ enum Ending {
 impl<H: TaskHandler> Worker<H> {
     async fn run(self) {
         let lease_ms = millis(self.config.lease);
+        // A finished task hands off to the next due one in the same write (see `settle`).
+        let mut next: Option<LeasedTask> = None;
         while !self.shutdown.is_cancelled() {
-            match self.store.lease(&self.name, lease_ms, now()).await {
-                Ok(Some(task)) => self.work_on(task).await,
-                Ok(None) => self.pause(self.config.idle_poll).await,
+            let task = match next.take() {
+                Some(task) => task,
+                None => match self.store.lease(&self.name, lease_ms, now()).await {
+                    Ok(Some(task)) => task,
+                    Ok(None) => {
+                        self.pause(self.config.idle_poll).await;
+                        continue;
+                    }
+                    Err(error) => {
+                        warn!(worker = %self.name, %error, "leasing failed; backing off");
+                        self.pause(self.config.idle_poll * 8).await;
+                        continue;
+                    }
+                },
+            };
+            next = self.work_on(task).await;
+        }
+        // Shutdown began just as a hand-off leased a task: give it back untouched.
+        if let Some(task) = next {
+            match self.store.release(&task.lease, now()).await {
+                Ok(()) => info!(task_id = %task.id, "shutdown: unstarted task released"),
                 Err(error) => {
-                    warn!(worker = %self.name, %error, "leasing failed; backing off");
-                    self.pause(self.config.idle_poll * 8).await;
+                    warn!(task_id = %task.id, %error, "shutdown: release failed; the lease will expire instead");
                 }
             }
         }
@@ -150,7 +169,8 @@ impl<H: TaskHandler> Worker<H> {
         }
     }
 
-    async fn work_on(&self, task: LeasedTask) {
+    /// Works on `task` until it is settled; returns the next task if settling leased one.
+    async fn work_on(&self, task: LeasedTask) -> Option<LeasedTask> {
         let span = info_span!(
             "task",
             task_id = %task.id,
@@ -163,10 +183,11 @@ impl<H: TaskHandler> Worker<H> {
             self.metrics.worker_started();
             let started = Instant::now();
             let (ending, lease) = self.supervise(&task).await;
-            let outcome = self.settle(&task, ending, &lease).await;
+            let (outcome, next) = self.settle(&task, ending, &lease).await;
             self.metrics
                 .observe_task(&task.kind, outcome, started.elapsed().as_secs_f64());
             self.metrics.worker_finished();
+            next
         }
         .instrument(span)
         .await
@@ -208,15 +229,36 @@ impl<H: TaskHandler> Worker<H> {
         (ending, lease)
     }
 
-    /// Tells the queue how the task ended; returns the outcome label for metrics.
+    /// Tells the queue how the task ended; returns the outcome label for metrics and, when a
+    /// finished task handed off to the next due one, that task.
     async fn settle(
         &self,
         task: &LeasedTask,
         ending: Ending,
         lease: &redgreen_store::Lease,
-    ) -> &'static str {
+    ) -> (&'static str, Option<LeasedTask>) {
         let store = &self.store;
-        match ending {
+        let outcome = match ending {
+            Ending::Finished(Ok(())) if !self.shutdown.is_cancelled() => {
+                let lease_ms = millis(self.config.lease);
+                match store
+                    .complete_and_lease(lease, &self.name, lease_ms, now())
+                    .await
+                {
+                    Ok(handoff) if handoff.completed => {
+                        info!("task done");
+                        return ("done", handoff.next);
+                    }
+                    Ok(handoff) => {
+                        warn!("task finished but its lease was lost; not marked done");
+                        return ("lost", handoff.next);
+                    }
+                    Err(error) => {
+                        warn!(%error, "task finished but could not be marked done");
+                        "lost"
+                    }
+                }
+            }
             Ending::Finished(Ok(())) => match store.complete(lease, now()).await {
                 Ok(()) => {
                     info!("task done");
@@ -262,7 +304,8 @@ impl<H: TaskHandler> Worker<H> {
                     "lost"
                 }
             },
-        }
+        };
+        (outcome, None)
     }
 }
 

@@ -9,6 +9,13 @@ pub enum StoreError {
     /// The database could not be reached or answered with an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The SQLite writer thread's connection answered with an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The SQLite writer thread is gone (it could not start, or a write panicked); nothing
+    /// more can be written by this process.
+    #[error("SQLite writer unavailable: {reason}")]
+    WriterStopped { reason: String },
     /// Applying the migrations failed.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -40,12 +47,33 @@ impl StoreError {
                     | sqlx::Error::PoolClosed
                     | sqlx::Error::WorkerCrashed
             ),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) => matches!(
+                failure.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
             StoreError::Conflict { .. } => true,
             StoreError::UnsupportedUrl { .. }
+            | StoreError::Sqlite(_)
+            | StoreError::WriterStopped { .. }
             | StoreError::Migration(_)
             | StoreError::LeaseLost { .. }
             | StoreError::NotFound { .. }
             | StoreError::Corrupt { .. } => false,
+        }
+    }
+}
+
+impl StoreError {
+    /// The error for a write whose transaction failed to commit (or to begin). The writer
+    /// tells every write of the transaction, so each gets its own copy.
+    pub(crate) fn commit_failed(error: &rusqlite::Error) -> StoreError {
+        match error {
+            rusqlite::Error::SqliteFailure(failure, message) => {
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(*failure, message.clone()))
+            }
+            other => StoreError::WriterStopped {
+                reason: format!("the write transaction failed: {other}"),
+            },
         }
     }
 }

@@ -171,6 +171,17 @@ pub struct LeasedTask {
     pub lease: Lease,
 }
 
+/// What [`crate::Store::complete_and_lease`] did: a worker's hand-off from one task to the
+/// next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handoff {
+    /// Whether the finished task was marked done. False when its lease was no longer held
+    /// (what `complete` reports as [`crate::StoreError::LeaseLost`]).
+    pub completed: bool,
+    /// The next task, leased to the same worker; `None` when nothing is due.
+    pub next: Option<LeasedTask>,
+}
+
 /// Where a task is in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -47,6 +47,28 @@ pub(crate) struct RunRow {
 pub(crate) const RUN_COLUMNS: &str = "id, installation_id, repository, kind, state, issue, \
      pull_request, pr_url, actor, request, checkpoint, cancel_requested, created_at, updated_at";
 
+impl RunRow {
+    /// Decodes a row of [`RUN_COLUMNS`] read on the SQLite writer thread.
+    pub(crate) fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+        Ok(RunRow {
+            id: row.get("id")?,
+            installation_id: row.get("installation_id")?,
+            repository: row.get("repository")?,
+            kind: row.get("kind")?,
+            state: row.get("state")?,
+            issue: row.get("issue")?,
+            pull_request: row.get("pull_request")?,
+            pr_url: row.get("pr_url")?,
+            actor: row.get("actor")?,
+            request: Json(row.get("request")?),
+            checkpoint: Json(row.get("checkpoint")?),
+            cancel_requested: row.get("cancel_requested")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
 impl TryFrom<RunRow> for RunRecord {
     type Error = StoreError;
 
@@ -184,6 +206,24 @@ pub(crate) struct LeaseRow {
 /// What the lease statements return to decode a [`LeaseRow`].
 pub(crate) const LEASE_RETURNING: &str = "id, kind, installation_id, run_id, payload, state, \
      attempts, max_attempts, lease_token, lease_expires_at";
+
+impl LeaseRow {
+    /// Decodes a row of [`LEASE_RETURNING`] read on the SQLite writer thread.
+    pub(crate) fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<LeaseRow> {
+        Ok(LeaseRow {
+            id: row.get("id")?,
+            kind: row.get("kind")?,
+            installation_id: row.get("installation_id")?,
+            run_id: row.get("run_id")?,
+            payload: Json(row.get("payload")?),
+            state: row.get("state")?,
+            attempts: row.get("attempts")?,
+            max_attempts: row.get("max_attempts")?,
+            lease_token: row.get("lease_token")?,
+            lease_expires_at: row.get("lease_expires_at")?,
+        })
+    }
+}
 
 impl TryFrom<LeaseRow> for LeasedTask {
     type Error = StoreError;

@@ -1,10 +1,11 @@
 //! SQLite backend: the embedded default, one database file in WAL mode.
 //!
-//! SQLite admits one writer at a time. Writes go through a pool of exactly one connection, so
-//! writers from this process queue in memory instead of failing with `SQLITE_BUSY`; multi-
-//! statement writes start with `BEGIN IMMEDIATE`, so even a second process on the same file
-//! waits on the busy timeout instead of deadlocking on a read-to-write upgrade. Reads use a
-//! separate pool and, under WAL, never block the writer or wait for it.
+//! SQLite admits one writer at a time. Every write runs on one thread that owns the only write
+//! connection ([`writer`]), so writers from this process queue in memory instead of failing
+//! with `SQLITE_BUSY`, and waiting writes are committed together. Write transactions start
+//! with `BEGIN IMMEDIATE`, so even a second process on the same file waits on the busy
+//! timeout instead of deadlocking on a read-to-write upgrade. Reads use a separate sqlx pool
+//! and, under WAL, never block the writer or wait for it.
 //!
 //! WAL checkpoints (copying the log back into the database file, with its fsync) run in a
 //! background task instead of inside whichever commit crosses SQLite's threshold, which keeps
@@ -16,6 +17,7 @@ mod audit;
 mod deliveries;
 mod queue;
 mod runs;
+mod writer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -25,25 +27,27 @@ use sqlx::migrate::{Migrate, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{ConnectOptions, Connection};
 
 use crate::error::StoreError;
 use crate::migrations::check_applied;
+use writer::Writer;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 
-/// Starts a write transaction holding SQLite's write lock from its first statement.
-const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// How long a write waits for another process's write lock on the same file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How often the background task checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// WAL size (in pages) at which a commit checkpoints by itself: a backstop, reached only if
 /// the background checkpoints fall behind. SQLite's default is 1,000 pages.
-const WRITER_AUTOCHECKPOINT_PAGES: &str = "16384";
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteStore {
-    writer: SqlitePool,
+    writer: Writer,
     reader: SqlitePool,
     _checkpointer: Arc<Checkpointer>,
 }
@@ -92,19 +96,21 @@ impl SqliteStore {
             .create_if_missing(true)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        // Switching to WAL needs a lock that the busy timeout cannot wait for, so only the
-        // writer asks for it; the mode is persistent, and readers open the file after it.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(
-                options
-                    .clone()
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES),
-            )
+            .busy_timeout(BUSY_TIMEOUT);
+        // Switching to WAL needs a lock that the busy timeout cannot wait for, so it happens
+        // once, here, before any other connection opens the file; the mode is persistent.
+        let mut setup = options
+            .clone()
+            .journal_mode(SqliteJournalMode::Wal)
+            .connect()
             .await?;
-        MIGRATOR.run(&writer).await?;
+        MIGRATOR.run(&mut setup).await?;
+        setup.close().await?;
+        let writer = Writer::start(
+            options.get_filename(),
+            BUSY_TIMEOUT,
+            WRITER_AUTOCHECKPOINT_PAGES,
+        )?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)

@@ -4,8 +4,8 @@ use redgreen_core::{RunId, TaskId, Timestamp};
 
 use crate::error::StoreError;
 use crate::model::{
-    AuditReport, DeliveryRecord, FailOutcome, Lease, LeasedTask, NewDelivery, NewTask, QueueDepth,
-    Recorded, RunEventRecord, RunRecord, RunTransition, TaskRecord,
+    AuditReport, DeliveryRecord, FailOutcome, Handoff, Lease, LeasedTask, NewDelivery, NewTask,
+    QueueDepth, Recorded, RunEventRecord, RunRecord, RunTransition, TaskRecord,
 };
 use crate::postgres::PostgresStore;
 use crate::retry::RetryPolicy;
@@ -156,6 +156,20 @@ impl Store {
 
     /// Records a failure: back to the queue after a backoff, or to the dead letters when the
     /// attempts are spent or `retryable` is false.
+    /// Completes the task `lease` holds and, in the same transaction, leases the next due
+    /// task to `worker` (as [`Store::lease`] would): a busy worker's hand-off to its next
+    /// task is one write, not two. A lost lease does not stop the next lease; it shows as
+    /// `completed: false`.
+    pub async fn complete_and_lease(
+        &self,
+        lease: &Lease,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+    ) -> Result<Handoff, StoreError> {
+        dispatch!(self, s => s.complete_and_lease(lease, worker, lease_ms, now).await)
+    }
+
     pub async fn fail(
         &self,
         lease: &Lease,

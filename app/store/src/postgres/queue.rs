@@ -5,12 +5,14 @@
 use redgreen_core::{TaskId, Timestamp};
 use sqlx::postgres::PgArguments;
 use sqlx::types::Json;
-use sqlx::{PgExecutor, Postgres};
+use sqlx::{FromRow, PgExecutor, Postgres, Row};
 use uuid::Uuid;
 
 use super::PostgresStore;
 use crate::error::StoreError;
-use crate::model::{FailOutcome, Lease, LeasedTask, NewTask, QueueDepth, TaskRecord, TaskState};
+use crate::model::{
+    FailOutcome, Handoff, Lease, LeasedTask, NewTask, QueueDepth, TaskRecord, TaskState,
+};
 use crate::retry::RetryPolicy;
 use crate::rows::{LEASE_RETURNING, LeaseRow, TaskRow};
 
@@ -38,6 +40,27 @@ pub(super) async fn insert_task(
     Ok(())
 }
 
+/// Picks the oldest due task ($1 = now), skipping rows other leasers have locked. Its
+/// `exhausted` says the task's lapsed lease was its last attempt.
+const NEXT_DUE: &str =
+    "SELECT id AS task_id, state = 'leased' AND attempts >= max_attempts AS exhausted
+     FROM tasks WHERE due_at <= $1 ORDER BY due_at LIMIT 1
+     FOR UPDATE SKIP LOCKED";
+
+/// Leases the task `next` picked ($1 = now, $2 = token, $3 = expiry, $4 = worker), or
+/// dead-letters it when it is `exhausted`.
+const LEASE_NEXT: &str = "state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
+     attempts = attempts + CASE WHEN next.exhausted THEN 0 ELSE 1 END,
+     lease_token = CASE WHEN next.exhausted THEN NULL ELSE $2 END,
+     lease_expires_at = CASE WHEN next.exhausted THEN NULL ELSE $3 END,
+     due_at = CASE WHEN next.exhausted THEN NULL ELSE $3 END,
+     leased_by = CASE WHEN next.exhausted THEN leased_by ELSE $4 END,
+     last_error = CASE WHEN next.exhausted
+         THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
+              || ' (held by ' || COALESCE(leased_by, 'unknown') || ')'
+         ELSE last_error END,
+     updated_at = $1";
+
 /// A statement that changes a leased task only while `lease` still holds it.
 fn fenced<'q>(sql: &'q str, lease: &Lease) -> sqlx::query::Query<'q, Postgres, PgArguments> {
     sqlx::query(sql)
@@ -64,25 +87,8 @@ impl PostgresStore {
         // was its last attempt: then it is dead-lettered and the next due task is tried.
         loop {
             let row: Option<LeaseRow> = sqlx::query_as(&format!(
-                "WITH next AS (
-                     SELECT id AS task_id, state = 'leased' AND attempts >= max_attempts AS exhausted
-                     FROM tasks WHERE due_at <= $1 ORDER BY due_at LIMIT 1
-                     FOR UPDATE SKIP LOCKED
-                 )
-                 UPDATE tasks SET
-                     state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
-                     attempts = attempts + CASE WHEN next.exhausted THEN 0 ELSE 1 END,
-                     lease_token = CASE WHEN next.exhausted THEN NULL ELSE $2 END,
-                     lease_expires_at = CASE WHEN next.exhausted THEN NULL ELSE $3 END,
-                     due_at = CASE WHEN next.exhausted THEN NULL ELSE $3 END,
-                     leased_by = CASE WHEN next.exhausted THEN leased_by ELSE $4 END,
-                     last_error = CASE WHEN next.exhausted
-                         THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
-                              || ' (held by ' || COALESCE(leased_by, 'unknown') || ')'
-                         ELSE last_error END,
-                     updated_at = $1
-                 FROM next
-                 WHERE tasks.id = next.task_id
+                "WITH next AS ({NEXT_DUE})
+                 UPDATE tasks SET {LEASE_NEXT} FROM next WHERE tasks.id = next.task_id
                  RETURNING {LEASE_RETURNING}"
             ))
             .bind(now.millis())
@@ -135,6 +141,57 @@ impl PostgresStore {
         .await?
         .rows_affected();
         lease.held(updated)
+    }
+
+    pub(crate) async fn complete_and_lease(
+        &self,
+        lease: &Lease,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+    ) -> Result<Handoff, StoreError> {
+        // One statement: the completion and the next lease commit together, in one round
+        // trip. Both CTEs see the same snapshot, so `next` must skip the task being completed
+        // (its lease may have lapsed, making it look due).
+        let row = sqlx::query(&format!(
+            "WITH done AS (
+                 UPDATE tasks SET state = 'done', completions = completions + 1, due_at = NULL,
+                     lease_expires_at = NULL, updated_at = $1
+                 WHERE id = $5 AND lease_token = $6 AND state = 'leased'
+                 RETURNING id
+             ), next AS (
+                 SELECT id AS task_id, state = 'leased' AND attempts >= max_attempts AS exhausted
+                 FROM tasks WHERE due_at <= $1 AND id <> $5 ORDER BY due_at LIMIT 1
+                 FOR UPDATE SKIP LOCKED
+             ), leased AS (
+                 UPDATE tasks SET {LEASE_NEXT} FROM next WHERE tasks.id = next.task_id
+                 RETURNING {LEASE_RETURNING}
+             )
+             SELECT (SELECT count(*) FROM done) AS completed, leased.*
+             FROM (VALUES (1)) AS one LEFT JOIN leased ON true"
+        ))
+        .bind(now.millis())
+        .bind(Uuid::now_v7().to_string())
+        .bind(now.plus_millis(lease_ms).millis())
+        .bind(worker)
+        .bind(lease.task.to_string())
+        .bind(lease.token.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let completed = row.try_get::<i64, _>("completed")? > 0;
+        let next = match row.try_get::<Option<String>, _>("id")? {
+            None => None,
+            Some(_) => {
+                let leased = LeaseRow::from_row(&row)?;
+                if leased.state == TaskState::Dead.as_str() {
+                    // It dead-lettered a task whose last lease lapsed; lease the next one.
+                    self.lease(worker, lease_ms, now).await?
+                } else {
+                    Some(LeasedTask::try_from(leased)?)
+                }
+            }
+        };
+        Ok(Handoff { completed, next })
     }
 
     pub(crate) async fn fail(

@@ -1,6 +1,6 @@
 //! SQLite: appending to the audit chains and verifying them.
 
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use crate::audit::{AuditEntry, AuditHead, AuditRow, ChainVerifier, GENESIS_HASH, entry_hash};
@@ -11,20 +11,23 @@ use crate::model::AuditReport;
 /// Rows read per page while verifying, so a log of any size verifies in bounded memory.
 const VERIFY_PAGE: i64 = 1_000;
 
-/// Appends `entries` to `chain` and moves its head. Callers hold the write lock, so the head
-/// read here is still the head when it is replaced.
-pub(super) async fn append_audit(
-    conn: &mut SqliteConnection,
+/// Appends `entries` to `chain` and moves its head. Runs on the writer thread inside the
+/// write transaction, so the head read here is still the head when it is replaced.
+pub(super) fn append_audit(
+    conn: &Connection,
     chain: i64,
     at: i64,
     entries: &[NewAudit],
 ) -> Result<(), StoreError> {
-    let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE chain = ?1")
-            .bind(chain)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let head: Option<(i64, String)> = conn
+        .prepare_cached("SELECT seq, hash FROM audit_heads WHERE chain = ?1")?
+        .query_row([chain], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
     let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO audit_log (chain, seq, at, kind, subject, data, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
     for entry in entries {
         seq += 1;
         let hash = entry_hash(
@@ -38,31 +41,23 @@ pub(super) async fn append_audit(
                 data: &entry.data,
             },
         );
-        sqlx::query(
-            "INSERT INTO audit_log (chain, seq, at, kind, subject, data, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .bind(chain)
-        .bind(seq)
-        .bind(at)
-        .bind(entry.kind)
-        .bind(&entry.subject)
-        .bind(&entry.data)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
+        insert.execute(params![
+            chain,
+            seq,
+            at,
+            entry.kind,
+            entry.subject,
+            entry.data,
+            prev_hash,
+            hash,
+        ])?;
         prev_hash = hash;
     }
-    sqlx::query(
+    conn.prepare_cached(
         "INSERT INTO audit_heads (chain, seq, hash) VALUES (?1, ?2, ?3)
          ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )
-    .bind(chain)
-    .bind(seq)
-    .bind(&prev_hash)
-    .execute(&mut *conn)
-    .await?;
+    )?
+    .execute(params![chain, seq, prev_hash])?;
     Ok(())
 }
 

@@ -1,115 +1,114 @@
 //! SQLite: recording webhook deliveries (with the run and task they create) and listing them.
 
-use sqlx::types::Json;
+use rusqlite::{Connection, params};
 
+use super::SqliteStore;
 use super::audit::append_audit;
 use super::queue::insert_task;
 use super::runs::insert_event;
-use super::{BEGIN_WRITE, SqliteStore};
 use crate::changes;
 use crate::error::StoreError;
 use crate::model::{DeliveryRecord, NewDelivery, Recorded};
 use crate::rows::DeliveryRow;
 use crate::scope::Scope;
 
+/// Writes `delivery` with everything it creates; runs on the writer thread, inside the
+/// write transaction.
+fn record(conn: &Connection, delivery: &NewDelivery) -> Result<Recorded, StoreError> {
+    let create = changes::run_to_create(delivery)?;
+    let at = delivery.received_at.millis();
+    if let Some(installation) = delivery.installation {
+        conn.prepare_cached(
+            "INSERT INTO installations (installation_id, created_at, updated_at)
+             VALUES (?1, ?2, ?2) ON CONFLICT (installation_id) DO NOTHING",
+        )?
+        .execute(params![installation.0, at])?;
+    }
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO deliveries
+                 (id, event, action, outcome, reason, installation_id, payload, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            delivery.id.0,
+            delivery.event,
+            delivery.action,
+            delivery.outcome,
+            delivery.reason,
+            delivery.installation.map(|i| i.0),
+            delivery.payload,
+            at,
+        ])?;
+    if inserted == 0 {
+        // A redelivery; the installation row above already existed, so nothing changed.
+        return Ok(Recorded::Duplicate);
+    }
+
+    if let (Some(installation), Some(repository)) = (delivery.installation, &delivery.repository) {
+        conn.prepare_cached(
+            "INSERT INTO repositories
+                 (installation_id, github_id, full_name, clone_url, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (installation_id, github_id) DO UPDATE SET
+                 full_name = excluded.full_name,
+                 clone_url = excluded.clone_url,
+                 updated_at = excluded.updated_at
+             WHERE full_name <> excluded.full_name OR clone_url <> excluded.clone_url",
+        )?
+        .execute(params![
+            installation.0,
+            repository.github_id,
+            repository.full_name,
+            repository.clone_url,
+            at,
+        ])?;
+    }
+
+    let mut audit = vec![changes::delivery_recorded(delivery)];
+    if let Some(create) = &create {
+        let run = create.run;
+        conn.prepare_cached(
+            "INSERT INTO runs
+                 (id, installation_id, repository_id, repository, delivery_id, kind, state,
+                  issue, pull_request, actor, request, checkpoint, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?10, 'null', ?11, ?11)",
+        )?
+        .execute(params![
+            run.id.to_string(),
+            create.installation.0,
+            create.repository.github_id,
+            create.repository.full_name,
+            delivery.id.0,
+            run.kind.as_str(),
+            run.issue,
+            run.pull_request,
+            run.actor,
+            run.request,
+            at,
+        ])?;
+        let (event, entry) = changes::run_created(delivery, create);
+        insert_event(conn, run.id, create.installation.0, at, &event)?;
+        audit.push(entry);
+    }
+    if let Some(task) = &delivery.task {
+        insert_task(conn, task, at)?;
+    }
+    append_audit(conn, changes::delivery_chain(delivery), at, &audit)?;
+    Ok(Recorded::New {
+        run: delivery.run.as_ref().map(|run| run.id),
+        task: delivery.task.as_ref().map(|task| task.id),
+    })
+}
+
 impl SqliteStore {
     pub(crate) async fn record_delivery(
         &self,
         delivery: &NewDelivery,
     ) -> Result<Recorded, StoreError> {
-        let create = changes::run_to_create(delivery)?;
-        let at = delivery.received_at.millis();
-        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
-
-        if let Some(installation) = delivery.installation {
-            sqlx::query(
-                "INSERT INTO installations (installation_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?2) ON CONFLICT (installation_id) DO NOTHING",
-            )
-            .bind(installation.0)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO deliveries
-                 (id, event, action, outcome, reason, installation_id, payload, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&delivery.id.0)
-        .bind(&delivery.event)
-        .bind(&delivery.action)
-        .bind(&delivery.outcome)
-        .bind(&delivery.reason)
-        .bind(delivery.installation.map(|i| i.0))
-        .bind(&delivery.payload)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Ok(Recorded::Duplicate);
-        }
-
-        if let (Some(installation), Some(repository)) =
-            (delivery.installation, &delivery.repository)
-        {
-            sqlx::query(
-                "INSERT INTO repositories
-                     (installation_id, github_id, full_name, clone_url, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 ON CONFLICT (installation_id, github_id) DO UPDATE SET
-                     full_name = excluded.full_name,
-                     clone_url = excluded.clone_url,
-                     updated_at = excluded.updated_at
-                 WHERE full_name <> excluded.full_name OR clone_url <> excluded.clone_url",
-            )
-            .bind(installation.0)
-            .bind(repository.github_id)
-            .bind(&repository.full_name)
-            .bind(&repository.clone_url)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-
-        let mut audit = vec![changes::delivery_recorded(delivery)];
-        if let Some(create) = &create {
-            let run = create.run;
-            sqlx::query(
-                "INSERT INTO runs
-                     (id, installation_id, repository_id, repository, delivery_id, kind, state,
-                      issue, pull_request, actor, request, checkpoint, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?10, 'null', ?11, ?11)",
-            )
-            .bind(run.id.to_string())
-            .bind(create.installation.0)
-            .bind(create.repository.github_id)
-            .bind(&create.repository.full_name)
-            .bind(&delivery.id.0)
-            .bind(run.kind.as_str())
-            .bind(run.issue)
-            .bind(run.pull_request)
-            .bind(&run.actor)
-            .bind(Json(&run.request))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            let (event, entry) = changes::run_created(delivery, create);
-            insert_event(&mut tx, run.id, create.installation.0, at, &event).await?;
-            audit.push(entry);
-        }
-        if let Some(task) = &delivery.task {
-            insert_task(&mut *tx, task, at).await?;
-        }
-        append_audit(&mut tx, changes::delivery_chain(delivery), at, &audit).await?;
-        tx.commit().await?;
-
-        Ok(Recorded::New {
-            run: delivery.run.as_ref().map(|run| run.id),
-            task: delivery.task.as_ref().map(|task| task.id),
-        })
+        // The writer thread needs its own copy; the payload is the only large part.
+        let delivery = delivery.clone();
+        self.writer.write(move |conn| record(conn, &delivery)).await
     }
 
     pub(crate) async fn list_deliveries(

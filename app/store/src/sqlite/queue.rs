@@ -1,57 +1,157 @@
-//! SQLite: the durable task queue. Each operation is one statement on the single writer
-//! connection (atomic on its own, and serialised with every other write), so none needs an
-//! explicit transaction.
+//! SQLite: the durable task queue. Each operation runs whole on the writer thread, where it
+//! is serialised with every other write.
 
 use redgreen_core::{TaskId, Timestamp};
-use sqlx::types::Json;
-use sqlx::{Sqlite, SqliteExecutor};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::error::StoreError;
-use crate::model::{FailOutcome, Lease, LeasedTask, NewTask, QueueDepth, TaskRecord, TaskState};
+use crate::model::{
+    FailOutcome, Handoff, Lease, LeasedTask, NewTask, QueueDepth, TaskRecord, TaskState,
+};
 use crate::retry::RetryPolicy;
 use crate::rows::{LEASE_RETURNING, LeaseRow, TaskRow};
 
 /// Enqueues `task`, created at `at`.
-pub(super) async fn insert_task(
-    conn: impl SqliteExecutor<'_>,
-    task: &NewTask,
-    at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
+pub(super) fn insert_task(conn: &Connection, task: &NewTask, at: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
         "INSERT INTO tasks (id, kind, installation_id, run_id, payload, state, max_attempts,
                             run_at, due_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7, ?8, ?8)",
-    )
-    .bind(task.id.to_string())
-    .bind(&task.kind)
-    .bind(task.installation.map(|i| i.0))
-    .bind(task.run.map(|run| run.to_string()))
-    .bind(Json(&task.payload))
-    .bind(task.max_attempts)
-    .bind(task.run_at.millis())
-    .bind(at)
-    .execute(conn)
-    .await?;
+    )?
+    .execute(params![
+        task.id.to_string(),
+        task.kind,
+        task.installation.map(|i| i.0),
+        task.run.map(|run| run.to_string()),
+        task.payload,
+        task.max_attempts,
+        task.run_at.millis(),
+        at,
+    ])?;
     Ok(())
 }
 
-/// A statement that changes a leased task only while `lease` still holds it.
-fn fenced<'q>(
-    sql: &'q str,
+/// Runs `sql` (whose `?1` and `?2` are the task id and lease token, and whose other
+/// parameters follow in `rest`) against the task only while `lease` still holds it.
+fn fenced(
+    conn: &Connection,
+    sql: &str,
     lease: &Lease,
-) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    sqlx::query(sql)
-        .bind(lease.task.to_string())
-        .bind(lease.token.to_string())
+    rest: &[&dyn rusqlite::ToSql],
+) -> Result<(), StoreError> {
+    let (task, token) = (lease.task.to_string(), lease.token.to_string());
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&task, &token];
+    values.extend_from_slice(rest);
+    let updated = conn.prepare_cached(sql)?.execute(values.as_slice())?;
+    lease.held(updated as u64)
+}
+
+/// Leases the oldest due task (see [`SqliteStore::lease`]).
+fn lease_next(
+    conn: &Connection,
+    worker: &str,
+    lease_ms: i64,
+    now: Timestamp,
+) -> Result<Option<LeasedTask>, StoreError> {
+    let expires_at = now.plus_millis(lease_ms).millis();
+    let mut statement = conn.prepare_cached(&format!(
+        "UPDATE tasks SET
+             state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
+             attempts = attempts + CASE WHEN next.exhausted THEN 0 ELSE 1 END,
+             lease_token = CASE WHEN next.exhausted THEN NULL ELSE ?2 END,
+             lease_expires_at = CASE WHEN next.exhausted THEN NULL ELSE ?3 END,
+             due_at = CASE WHEN next.exhausted THEN NULL ELSE ?3 END,
+             leased_by = CASE WHEN next.exhausted THEN leased_by ELSE ?4 END,
+             last_error = CASE WHEN next.exhausted
+                 THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
+                      || ' (held by ' || COALESCE(leased_by, 'unknown') || ')'
+                 ELSE last_error END,
+             updated_at = ?1
+         FROM (SELECT id AS task_id,
+                      state = 'leased' AND attempts >= max_attempts AS exhausted
+               FROM tasks WHERE due_at <= ?1 ORDER BY due_at LIMIT 1) AS next
+         WHERE tasks.id = next.task_id
+         RETURNING {LEASE_RETURNING}"
+    ))?;
+    // The oldest due task is either queued and due, or leased by a holder whose lease ran
+    // out (it crashed). Such a task re-leases with a new token, unless that lapsed lease
+    // was its last attempt: then it is dead-lettered and the next due task is tried.
+    loop {
+        let token = Uuid::now_v7().to_string();
+        let row = statement
+            .query_row(
+                params![now.millis(), token, expires_at, worker],
+                LeaseRow::from_sqlite,
+            )
+            .optional()?;
+        match row {
+            None => return Ok(None),
+            Some(row) if row.state == TaskState::Dead.as_str() => continue,
+            Some(row) => return LeasedTask::try_from(row).map(Some),
+        }
+    }
+}
+
+/// Marks the leased task done.
+fn complete(conn: &Connection, lease: &Lease, now: Timestamp) -> Result<(), StoreError> {
+    fenced(
+        conn,
+        "UPDATE tasks SET state = 'done', completions = completions + 1, due_at = NULL,
+             lease_expires_at = NULL, updated_at = ?3
+         WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+        lease,
+        &[&now.millis()],
+    )
+}
+
+/// Requeues the task with backoff, or dead-letters it.
+fn fail(
+    conn: &Connection,
+    lease: &Lease,
+    error: &str,
+    retryable: bool,
+    policy: &RetryPolicy,
+    now: Timestamp,
+) -> Result<FailOutcome, StoreError> {
+    let attempts: Option<(i32, i32)> = conn
+        .prepare_cached(
+            "SELECT attempts, max_attempts FROM tasks
+             WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+        )?
+        .query_row(
+            params![lease.task.to_string(), lease.token.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((attempts, max_attempts)) = attempts else {
+        return Err(StoreError::LeaseLost { task: lease.task });
+    };
+    let outcome = policy.after_failure(attempts, max_attempts, retryable, now);
+    let (state, retry_at) = match outcome {
+        FailOutcome::RetryAt(at) => (TaskState::Queued, Some(at.millis())),
+        FailOutcome::DeadLettered => (TaskState::Dead, None),
+    };
+    fenced(
+        conn,
+        "UPDATE tasks SET state = ?3, run_at = COALESCE(?4, run_at), due_at = ?4,
+             last_error = ?5, lease_token = NULL, lease_expires_at = NULL, updated_at = ?6
+         WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+        lease,
+        &[&state.as_str(), &retry_at, &error, &now.millis()],
+    )?;
+    Ok(outcome)
 }
 
 impl SqliteStore {
     pub(crate) async fn enqueue(&self, task: &NewTask) -> Result<TaskId, StoreError> {
+        let (id, task) = (task.id, task.clone());
         // `enqueue` is given no clock; the task is created when it becomes due.
-        insert_task(&self.writer, task, task.run_at.millis()).await?;
-        Ok(task.id)
+        self.writer
+            .write(move |conn| insert_task(conn, &task, task.run_at.millis()))
+            .await?;
+        Ok(id)
     }
 
     pub(crate) async fn lease(
@@ -60,42 +160,10 @@ impl SqliteStore {
         lease_ms: i64,
         now: Timestamp,
     ) -> Result<Option<LeasedTask>, StoreError> {
-        let expires_at = now.plus_millis(lease_ms).millis();
-        // The oldest due task is either queued and due, or leased by a holder whose lease ran
-        // out (it crashed). Such a task re-leases with a new token, unless that lapsed lease
-        // was its last attempt: then it is dead-lettered and the next due task is tried.
-        loop {
-            let row: Option<LeaseRow> = sqlx::query_as(&format!(
-                "UPDATE tasks SET
-                     state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
-                     attempts = attempts + CASE WHEN next.exhausted THEN 0 ELSE 1 END,
-                     lease_token = CASE WHEN next.exhausted THEN NULL ELSE ?2 END,
-                     lease_expires_at = CASE WHEN next.exhausted THEN NULL ELSE ?3 END,
-                     due_at = CASE WHEN next.exhausted THEN NULL ELSE ?3 END,
-                     leased_by = CASE WHEN next.exhausted THEN leased_by ELSE ?4 END,
-                     last_error = CASE WHEN next.exhausted
-                         THEN 'lease expired on attempt ' || attempts || ' of ' || max_attempts
-                              || ' (held by ' || COALESCE(leased_by, 'unknown') || ')'
-                         ELSE last_error END,
-                     updated_at = ?1
-                 FROM (SELECT id AS task_id,
-                              state = 'leased' AND attempts >= max_attempts AS exhausted
-                       FROM tasks WHERE due_at <= ?1 ORDER BY due_at LIMIT 1) AS next
-                 WHERE tasks.id = next.task_id
-                 RETURNING {LEASE_RETURNING}"
-            ))
-            .bind(now.millis())
-            .bind(Uuid::now_v7().to_string())
-            .bind(expires_at)
-            .bind(worker)
-            .fetch_optional(&self.writer)
-            .await?;
-            match row {
-                None => return Ok(None),
-                Some(row) if row.state == TaskState::Dead.as_str() => continue,
-                Some(row) => return LeasedTask::try_from(row).map(Some),
-            }
-        }
+        let worker = worker.to_owned();
+        self.writer
+            .write(move |conn| lease_next(conn, &worker, lease_ms, now))
+            .await
     }
 
     pub(crate) async fn heartbeat(
@@ -104,36 +172,51 @@ impl SqliteStore {
         lease_ms: i64,
         now: Timestamp,
     ) -> Result<Lease, StoreError> {
+        let lease = *lease;
         let expires_at = now.plus_millis(lease_ms);
-        let updated = fenced(
-            "UPDATE tasks SET lease_expires_at = ?3, due_at = ?3, updated_at = ?4
-             WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
-            lease,
-        )
-        .bind(expires_at.millis())
-        .bind(now.millis())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        lease.held(updated)?;
+        self.writer
+            .write(move |conn| {
+                fenced(
+                    conn,
+                    "UPDATE tasks SET lease_expires_at = ?3, due_at = ?3, updated_at = ?4
+                     WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+                    &lease,
+                    &[&expires_at.millis(), &now.millis()],
+                )
+            })
+            .await?;
         Ok(Lease {
             expires_at,
-            ..*lease
+            ..lease
         })
     }
 
     pub(crate) async fn complete(&self, lease: &Lease, now: Timestamp) -> Result<(), StoreError> {
-        let updated = fenced(
-            "UPDATE tasks SET state = 'done', completions = completions + 1, due_at = NULL,
-                 lease_expires_at = NULL, updated_at = ?3
-             WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
-            lease,
-        )
-        .bind(now.millis())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        lease.held(updated)
+        let lease = *lease;
+        self.writer
+            .write(move |conn| complete(conn, &lease, now))
+            .await
+    }
+
+    pub(crate) async fn complete_and_lease(
+        &self,
+        lease: &Lease,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+    ) -> Result<Handoff, StoreError> {
+        let (lease, worker) = (*lease, worker.to_owned());
+        self.writer
+            .write(move |conn| {
+                let completed = match complete(conn, &lease, now) {
+                    Ok(()) => true,
+                    Err(StoreError::LeaseLost { .. }) => false,
+                    Err(error) => return Err(error),
+                };
+                let next = lease_next(conn, &worker, lease_ms, now)?;
+                Ok(Handoff { completed, next })
+            })
+            .await
     }
 
     pub(crate) async fn fail(
@@ -144,67 +227,42 @@ impl SqliteStore {
         policy: &RetryPolicy,
         now: Timestamp,
     ) -> Result<FailOutcome, StoreError> {
-        // The token fences both statements: `attempts` only changes with a new lease, which
-        // changes the token, so what is read here still holds when the update matches.
-        let attempts: Option<(i32, i32)> = sqlx::query_as(
-            "SELECT attempts, max_attempts FROM tasks
-             WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
-        )
-        .bind(lease.task.to_string())
-        .bind(lease.token.to_string())
-        .fetch_optional(&self.writer)
-        .await?;
-        let Some((attempts, max_attempts)) = attempts else {
-            return Err(StoreError::LeaseLost { task: lease.task });
-        };
-        let outcome = policy.after_failure(attempts, max_attempts, retryable, now);
-        let (state, retry_at) = match outcome {
-            FailOutcome::RetryAt(at) => (TaskState::Queued, Some(at.millis())),
-            FailOutcome::DeadLettered => (TaskState::Dead, None),
-        };
-        let updated = fenced(
-            "UPDATE tasks SET state = ?3, run_at = COALESCE(?4, run_at), due_at = ?4,
-                 last_error = ?5, lease_token = NULL, lease_expires_at = NULL, updated_at = ?6
-             WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
-            lease,
-        )
-        .bind(state.as_str())
-        .bind(retry_at)
-        .bind(error)
-        .bind(now.millis())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        lease.held(updated)?;
-        Ok(outcome)
+        let (lease, error, policy) = (*lease, error.to_owned(), *policy);
+        self.writer
+            .write(move |conn| fail(conn, &lease, &error, retryable, &policy, now))
+            .await
     }
 
     pub(crate) async fn release(&self, lease: &Lease, now: Timestamp) -> Result<(), StoreError> {
-        let updated = fenced(
-            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?3,
-                 due_at = ?3, lease_token = NULL, lease_expires_at = NULL, leased_by = NULL,
-                 updated_at = ?3
-             WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
-            lease,
-        )
-        .bind(now.millis())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        lease.held(updated)
+        let lease = *lease;
+        self.writer
+            .write(move |conn| {
+                fenced(
+                    conn,
+                    "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?3,
+                         due_at = ?3, lease_token = NULL, lease_expires_at = NULL,
+                         leased_by = NULL, updated_at = ?3
+                     WHERE id = ?1 AND lease_token = ?2 AND state = 'leased'",
+                    &lease,
+                    &[&now.millis()],
+                )
+            })
+            .await
     }
 
     pub(crate) async fn cancel_task(&self, id: TaskId, now: Timestamp) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE tasks SET state = 'cancelled', due_at = NULL, lease_token = NULL,
-                 lease_expires_at = NULL, updated_at = ?1
-             WHERE id = ?2 AND state IN ('queued', 'leased')",
-        )
-        .bind(now.millis())
-        .bind(id.to_string())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
+        let updated = self
+            .writer
+            .write(move |conn| {
+                Ok(conn
+                    .prepare_cached(
+                        "UPDATE tasks SET state = 'cancelled', due_at = NULL, lease_token = NULL,
+                             lease_expires_at = NULL, updated_at = ?1
+                         WHERE id = ?2 AND state IN ('queued', 'leased')",
+                    )?
+                    .execute(params![now.millis(), id.to_string()])?)
+            })
+            .await?;
         Ok(updated > 0)
     }
 

@@ -1,41 +1,134 @@
 //! SQLite: reading runs and their history, checkpointed transitions and cancel requests.
 
 use redgreen_core::{RunId, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
 use sqlx::SqliteConnection;
-use sqlx::types::Json;
 
+use super::SqliteStore;
 use super::audit::append_audit;
-use super::{BEGIN_WRITE, SqliteStore};
 use crate::changes::{self, NewEvent};
 use crate::error::StoreError;
 use crate::model::{RunEventRecord, RunRecord, RunTransition};
 use crate::rows::{RUN_COLUMNS, RunEventRow, RunRow};
 use crate::scope::Scope;
 
-/// Appends `event` to the run's history as its next `seq`. Callers hold the write lock, so
-/// the `MAX(seq) + 1` cannot race.
-pub(super) async fn insert_event(
-    conn: &mut SqliteConnection,
+/// Appends `event` to the run's history as its next `seq`. Runs on the writer thread inside
+/// the write transaction, so the `MAX(seq) + 1` cannot race.
+pub(super) fn insert_event(
+    conn: &Connection,
     run: RunId,
     installation: i64,
     at: i64,
     event: &NewEvent,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    conn.prepare_cached(
         "INSERT INTO run_events (run_id, seq, installation_id, at, state, kind, message, data)
          SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7
          FROM run_events WHERE run_id = ?1",
-    )
-    .bind(run.to_string())
-    .bind(installation)
-    .bind(at)
-    .bind(event.state.as_str())
-    .bind(event.kind)
-    .bind(&event.message)
-    .bind(Json(&event.data))
-    .execute(conn)
-    .await?;
+    )?
+    .execute(params![
+        run.to_string(),
+        installation,
+        at,
+        event.state.as_str(),
+        event.kind,
+        event.message,
+        event.data,
+    ])?;
     Ok(())
+}
+
+/// The run `id` as the writer sees it (inside its transaction).
+fn current_run(conn: &Connection, scope: Scope, id: RunId) -> Result<Option<RunRow>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1 AND (?2 IS NULL OR installation_id = ?2)"
+        ))?
+        .query_row(
+            params![id.to_string(), scope.installation_filter()],
+            RunRow::from_sqlite,
+        )
+        .optional()?)
+}
+
+/// Moves the run from `transition.from` to `transition.to`, with its event and audit entry.
+fn transition(
+    conn: &Connection,
+    scope: Scope,
+    id: RunId,
+    transition: &RunTransition,
+    now: Timestamp,
+) -> Result<RunRecord, StoreError> {
+    let row = conn
+        .prepare_cached(&format!(
+            "UPDATE runs SET state = ?1, checkpoint = ?2, pr_url = COALESCE(?3, pr_url),
+                 updated_at = ?4
+             WHERE id = ?5 AND state = ?6 AND (?7 IS NULL OR installation_id = ?7)
+             RETURNING {RUN_COLUMNS}"
+        ))?
+        .query_row(
+            params![
+                transition.to.as_str(),
+                transition.checkpoint,
+                transition.pr_url,
+                now.millis(),
+                id.to_string(),
+                transition.from.as_str(),
+                scope.installation_filter(),
+            ],
+            RunRow::from_sqlite,
+        )
+        .optional()?;
+    let Some(row) = row else {
+        let current = current_run(conn, scope, id)?
+            .map(RunRecord::try_from)
+            .transpose()?
+            .map(|run| run.state);
+        return Err(changes::transition_refused(id, transition, current));
+    };
+    let run = RunRecord::try_from(row)?;
+    let (event, audit) = changes::transitioned(id, transition);
+    insert_event(conn, id, run.installation.0, now.millis(), &event)?;
+    append_audit(conn, run.installation.0, now.millis(), &[audit])?;
+    Ok(run)
+}
+
+/// Marks the run cancelled (or cancelling), with its event and audit entry.
+fn cancel(
+    conn: &Connection,
+    scope: Scope,
+    id: RunId,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Option<RunRecord>, StoreError> {
+    let Some(run) = current_run(conn, scope, id)?
+        .map(RunRecord::try_from)
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let Some(change) = changes::cancel_change(&run, actor) else {
+        return Ok(Some(run));
+    };
+    let row = conn
+        .prepare_cached(&format!(
+            "UPDATE runs SET state = ?1, cancel_requested = 1, updated_at = ?2 WHERE id = ?3
+             RETURNING {RUN_COLUMNS}"
+        ))?
+        .query_row(
+            params![change.state.as_str(), now.millis(), id.to_string()],
+            RunRow::from_sqlite,
+        )?;
+    if change.cancel_tasks {
+        conn.prepare_cached(
+            "UPDATE tasks SET state = 'cancelled', due_at = NULL, updated_at = ?1
+             WHERE run_id = ?2 AND state = 'queued'",
+        )?
+        .execute(params![now.millis(), id.to_string()])?;
+    }
+    insert_event(conn, id, run.installation.0, now.millis(), &change.event)?;
+    append_audit(conn, run.installation.0, now.millis(), &[change.audit])?;
+    RunRecord::try_from(row).map(Some)
 }
 
 async fn fetch_run(
@@ -110,37 +203,14 @@ impl SqliteStore {
         &self,
         scope: Scope,
         id: RunId,
-        transition: &RunTransition,
+        run_transition: &RunTransition,
         now: Timestamp,
     ) -> Result<RunRecord, StoreError> {
-        changes::check_transition(id, transition)?;
-        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "UPDATE runs SET state = ?1, checkpoint = ?2, pr_url = COALESCE(?3, pr_url),
-                 updated_at = ?4
-             WHERE id = ?5 AND state = ?6 AND (?7 IS NULL OR installation_id = ?7)
-             RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(transition.to.as_str())
-        .bind(Json(&transition.checkpoint))
-        .bind(&transition.pr_url)
-        .bind(now.millis())
-        .bind(id.to_string())
-        .bind(transition.from.as_str())
-        .bind(scope.installation_filter())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            let current = fetch_run(&mut tx, scope, id).await?.map(|run| run.state);
-            tx.rollback().await?;
-            return Err(changes::transition_refused(id, transition, current));
-        };
-        let run = RunRecord::try_from(row)?;
-        let (event, audit) = changes::transitioned(id, transition);
-        insert_event(&mut tx, id, run.installation.0, now.millis(), &event).await?;
-        append_audit(&mut tx, run.installation.0, now.millis(), &[audit]).await?;
-        tx.commit().await?;
-        Ok(run)
+        changes::check_transition(id, run_transition)?;
+        let run_transition = run_transition.clone();
+        self.writer
+            .write(move |conn| transition(conn, scope, id, &run_transition, now))
+            .await
     }
 
     pub(crate) async fn request_cancel(
@@ -150,37 +220,9 @@ impl SqliteStore {
         actor: &str,
         now: Timestamp,
     ) -> Result<Option<RunRecord>, StoreError> {
-        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
-        let Some(run) = fetch_run(&mut tx, scope, id).await? else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let Some(change) = changes::cancel_change(&run, actor) else {
-            tx.rollback().await?;
-            return Ok(Some(run));
-        };
-        let row: RunRow = sqlx::query_as(&format!(
-            "UPDATE runs SET state = ?1, cancel_requested = 1, updated_at = ?2 WHERE id = ?3
-             RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(change.state.as_str())
-        .bind(now.millis())
-        .bind(id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-        if change.cancel_tasks {
-            sqlx::query(
-                "UPDATE tasks SET state = 'cancelled', due_at = NULL, updated_at = ?1
-                 WHERE run_id = ?2 AND state = 'queued'",
-            )
-            .bind(now.millis())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        insert_event(&mut tx, id, run.installation.0, now.millis(), &change.event).await?;
-        append_audit(&mut tx, run.installation.0, now.millis(), &[change.audit]).await?;
-        tx.commit().await?;
-        RunRecord::try_from(row).map(Some)
+        let actor = actor.to_owned();
+        self.writer
+            .write(move |conn| cancel(conn, scope, id, &actor, now))
+            .await
     }
 }

@@ -170,6 +170,45 @@ pub async fn concurrent_deliveries_keep_every_chain_intact(db: &TestDb) {
     );
 }
 
+/// A delivery that fails halfway (its task id is already taken, so the task insert fails
+/// after its delivery, run and event rows were written) leaves no trace, while deliveries
+/// written at the same time (on SQLite, possibly in the same transaction) all land.
+pub async fn a_delivery_failing_halfway_is_rolled_back_alone(db: &TestDb) {
+    let first = fix_delivery("ok-0", 5, T0);
+    db.store.record_delivery(&first).await.unwrap();
+    let taken_task = first.task.as_ref().unwrap().id;
+
+    let mut handles = Vec::new();
+    for i in 1..=16_i64 {
+        let store = db.store.clone();
+        let mut delivery = fix_delivery(&format!("ok-{i}"), 5 + i % 2, T0.plus_millis(i));
+        if i == 8 {
+            delivery.id = redgreen_core::DeliveryId("bad".to_owned());
+            delivery.task.as_mut().unwrap().id = taken_task;
+        }
+        handles.push(tokio::spawn(async move {
+            store.record_delivery(&delivery).await
+        }));
+    }
+    for (i, handle) in (1..=16).zip(handles) {
+        let result = handle.await.unwrap();
+        if i == 8 {
+            let error = result.unwrap_err();
+            assert!(!error.is_retryable(), "{error}");
+        } else {
+            assert!(matches!(result.unwrap(), Recorded::New { .. }));
+        }
+    }
+    assert_eq!(db.count("deliveries WHERE id = 'bad'").await, 0);
+    assert_eq!(db.count("deliveries").await, 16);
+    assert_eq!(db.count("runs").await, 16);
+    assert_eq!(db.count("run_events").await, 16);
+    assert_eq!(db.count("tasks").await, 16);
+    let report = db.store.verify_audit().await.unwrap();
+    assert_eq!(report.rows, 32);
+    assert!(report.breaks.is_empty(), "{:?}", report.breaks);
+}
+
 pub async fn a_renamed_repository_is_updated_and_an_unchanged_one_left_alone(db: &TestDb) {
     db.store
         .record_delivery(&ignored_delivery("r-1", Some(9), T0))

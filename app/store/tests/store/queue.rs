@@ -420,3 +420,82 @@ pub async fn queue_depth_counts_each_state(db: &TestDb) {
     db.store.complete(&leased.lease, T0).await.unwrap();
     assert_eq!(db.store.queue_depth().await.unwrap().leased, 0);
 }
+
+/// A worker's hand-off: the finished task is done and the next due one is leased to the same
+/// worker, in one write; with nothing due it just completes.
+pub async fn complete_and_lease_hands_off_to_the_next_task(db: &TestDb) {
+    let first = db.store.enqueue(&task(3, T0)).await.unwrap();
+    let second = db.store.enqueue(&task(3, T0.plus_millis(1))).await.unwrap();
+    let now = T0.plus_millis(10);
+
+    let leased = db.store.lease("w1", LEASE_MS, now).await.unwrap().unwrap();
+    assert_eq!(leased.id, first);
+    let handoff = db
+        .store
+        .complete_and_lease(&leased.lease, "w1", LEASE_MS, now)
+        .await
+        .unwrap();
+    assert!(handoff.completed);
+    let next = handoff.next.unwrap();
+    assert_eq!(next.id, second);
+    assert_eq!(next.attempt, 1);
+    let done = db.store.task(first).await.unwrap().unwrap();
+    assert_eq!((done.state, done.completions), (TaskState::Done, 1));
+    assert_eq!(
+        db.store.task(second).await.unwrap().unwrap().state,
+        TaskState::Leased
+    );
+
+    let last = db
+        .store
+        .complete_and_lease(&next.lease, "w1", LEASE_MS, now)
+        .await
+        .unwrap();
+    assert!(last.completed);
+    assert!(last.next.is_none());
+    let depth = db.store.queue_depth().await.unwrap();
+    assert_eq!((depth.queued, depth.leased), (0, 0));
+}
+
+/// A lost lease is reported, not completed, and does not stop the next lease; a task whose
+/// own lease has lapsed is completed, never handed back to the same worker.
+pub async fn complete_and_lease_reports_a_lost_lease_and_skips_the_finished_task(db: &TestDb) {
+    let cancelled = db.store.enqueue(&task(3, T0)).await.unwrap();
+    let waiting = db.store.enqueue(&task(3, T0.plus_millis(1))).await.unwrap();
+    let leased = db.store.lease("w1", LEASE_MS, T0).await.unwrap().unwrap();
+    assert_eq!(leased.id, cancelled);
+    assert!(db.store.cancel_task(cancelled, T0).await.unwrap());
+
+    let handoff = db
+        .store
+        .complete_and_lease(&leased.lease, "w1", LEASE_MS, T0.plus_millis(2))
+        .await
+        .unwrap();
+    assert!(!handoff.completed);
+    let next = handoff.next.unwrap();
+    assert_eq!(next.id, waiting);
+    let record = db.store.task(cancelled).await.unwrap().unwrap();
+    assert_eq!(
+        (record.state, record.completions),
+        (TaskState::Cancelled, 0)
+    );
+
+    // `waiting`'s lease lapses while it is worked on; finishing it completes it (its token
+    // still matches) and leases the next due task, not `waiting` again, even though its
+    // lapsed lease makes it look due before that task.
+    let third = db
+        .store
+        .enqueue(&task(3, T0.plus_millis(LEASE_MS + 10_000)))
+        .await
+        .unwrap();
+    let late = T0.plus_millis(LEASE_MS * 2);
+    let handoff = db
+        .store
+        .complete_and_lease(&next.lease, "w1", LEASE_MS, late)
+        .await
+        .unwrap();
+    assert!(handoff.completed);
+    assert_eq!(handoff.next.unwrap().id, third);
+    let record = db.store.task(waiting).await.unwrap().unwrap();
+    assert_eq!((record.state, record.completions), (TaskState::Done, 1));
+}
