@@ -1,9 +1,31 @@
 //! The no-egress sandbox for untrusted repository code (tests, builds, setup commands).
 //!
-//! This crate will hold the native Linux backend (namespaces, pivot_root, Landlock, seccomp,
-//! cgroups). What exists today is its result type, which is a fixed contract: the `--json`
-//! object of `redgreen sandbox run` and what the agent loop reads.
+//! Native Linux isolation, no external binary: user, mount, PID, network, IPC, UTS and cgroup
+//! namespaces; a minimal root of read-only binds plus the read-write workspace, entered with
+//! `pivot_root`; a non-root uid with no capabilities and no_new_privs; Landlock and a seccomp
+//! filter; cgroup limits, rlimits, a wall-clock deadline that kills the whole PID namespace,
+//! and output kept as head and tail under a cap. See `helper.rs` for the process model.
+//!
+//! The executable named in [`SandboxConfig::helper_program`] must call
+//! [`enter_helper_if_requested`] first thing in `main`.
 
+mod cgroup;
+mod config;
+mod error;
+mod helper;
 mod outcome;
+mod output;
+mod protocol;
+mod supervisor;
+mod toolchain;
 
+pub use config::{
+    CgroupRoots, DEFAULT_SYSTEM_PATHS, HostIdentity, Limits, Network, RunRequest, SANDBOX_UID,
+    SandboxConfig, WORKSPACE_DIR,
+};
+pub use error::SandboxError;
+pub use helper::{HELPER_ARG, enter_helper_if_requested};
 pub use outcome::{Protection, SandboxOutcome};
+pub use output::CapturedOutput;
+pub use supervisor::{Sandbox, SandboxRun};
+pub use toolchain::{Toolchain, detect_toolchains};

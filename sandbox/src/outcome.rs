@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A protection that was actually in force for a command (not merely requested).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// The declaration order is the order of `SandboxOutcome::enforced`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Protection {
     Userns,
@@ -17,6 +19,7 @@ pub enum Protection {
     Seccomp,
     CgroupMemory,
     CgroupPids,
+    CgroupCpu,
 }
 
 /// The result of running one command in the sandbox. Field names are a fixed contract.

@@ -1,42 +1,26 @@
-//! The sandbox's result type keeps the JSON shape that `redgreen sandbox run --json` promises.
+//! The sandbox crate's tests: real sandboxed processes on this host.
 
 // A failing test should stop right where it fails, with the value that was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use redgreen_sandbox::{Protection, SandboxOutcome};
+#[path = "sandbox/support.rs"]
+mod support;
 
-#[test]
-fn outcome_serialises_with_the_contract_field_names() {
-    let outcome = SandboxOutcome {
-        exit_code: None,
-        signal: Some(9),
-        timed_out: true,
-        oom_killed: false,
-        pids_limit_hit: false,
-        truncated: true,
-        duration_ms: 1500,
-        peak_memory_bytes: Some(1 << 20),
-        enforced: vec![
-            Protection::Userns,
-            Protection::Landlock,
-            Protection::CgroupMemory,
-        ],
-    };
-    let json = serde_json::to_value(&outcome).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!({
-            "exit_code": null,
-            "signal": 9,
-            "timed_out": true,
-            "oom_killed": false,
-            "pids_limit_hit": false,
-            "truncated": true,
-            "duration_ms": 1500,
-            "peak_memory_bytes": 1048576,
-            "enforced": ["userns", "landlock", "cgroup_memory"]
-        })
-    );
-    let back: SandboxOutcome = serde_json::from_value(json).unwrap();
-    assert_eq!(back, outcome);
-}
+#[path = "sandbox/basics.rs"]
+mod basics;
+#[path = "sandbox/filesystem.rs"]
+mod filesystem;
+#[path = "sandbox/identity.rs"]
+mod identity;
+#[path = "sandbox/limits.rs"]
+mod limits;
+#[path = "sandbox/network.rs"]
+mod network;
+#[path = "sandbox/outcome.rs"]
+mod outcome;
+#[path = "sandbox/protections.rs"]
+mod protections;
+#[path = "sandbox/syscalls.rs"]
+mod syscalls;
+#[path = "sandbox/toolchains.rs"]
+mod toolchains;

@@ -8,6 +8,7 @@ pub mod command;
 pub mod ids;
 pub mod machine;
 pub mod mention;
+pub mod outbound;
 pub mod refs;
 pub mod run;
 pub mod timestamp;

@@ -9,6 +9,8 @@ mod examples;
 mod machine;
 #[path = "core/mention.rs"]
 mod mention;
+#[path = "core/outbound.rs"]
+mod outbound;
 #[path = "core/parse.rs"]
 mod parse;
 #[path = "core/properties.rs"]

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod github_permissions;
 pub mod run_driver;
 pub mod serve;
 pub mod telemetry;

@@ -4,13 +4,17 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use redgreen_github::{GitHubClient, GitHubConfig};
+use redgreen_policy::{Permission, PolicyEngine};
 use redgreen_server::state::DEFAULT_MAX_BODY_BYTES;
+use redgreen_server::trigger::TriggerCheck;
 use redgreen_server::{AppState, Metrics, ServerConfig, router};
 use redgreen_store::Store;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::github_permissions::GitHubPermissions;
 use crate::run_driver::{MissingCapabilities, RunDriver};
 use crate::worker_pool::{PoolConfig, WorkerPool};
 
@@ -40,6 +44,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         warn!("REDGREEN_API_TOKEN is not set: the /api/v1 operator API refuses every call");
     }
 
+    let policy = PolicyEngine::embedded().context("the embedded trigger policy does not load")?;
+    let github = github_client(&config)?;
+    let lookup = github.clone().map(|client| {
+        Arc::new(GitHubPermissions(client)) as Arc<dyn redgreen_server::trigger::PermissionLookup>
+    });
+    let trigger_check = TriggerCheck::new(policy, lookup, Permission::Write);
     let metrics = Arc::new(Metrics::default());
     let app = router(AppState {
         store: store.clone(),
@@ -50,6 +60,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }),
         metrics: metrics.clone(),
+        trigger: Arc::new(trigger_check),
     });
 
     let shutdown = CancellationToken::new();
@@ -101,4 +112,22 @@ fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_owned())
         .unwrap_or_else(|_| "redgreen".into())
+}
+
+/// The GitHub App client, when the App is configured (`REDGREEN_GITHUB_APP_ID` and
+/// `REDGREEN_GITHUB_PRIVATE_KEY`). Without it every command is denied, because no actor's
+/// permission can be checked (fail closed), and runs cannot reach GitHub.
+fn github_client(config: &Config) -> anyhow::Result<Option<GitHubClient>> {
+    let (Some(app_id), Some(key)) = (&config.github_app_id, &config.github_private_key) else {
+        warn!(
+            "REDGREEN_GITHUB_APP_ID and REDGREEN_GITHUB_PRIVATE_KEY are not both set: every \
+             command will be denied (no actor permission can be checked)"
+        );
+        return Ok(None);
+    };
+    let github = GitHubConfig::new(&config.github_api_url, app_id.clone(), key.clone())
+        .context("the GitHub App configuration is invalid")?;
+    Ok(Some(
+        GitHubClient::new(github).context("cannot build the GitHub client")?,
+    ))
 }

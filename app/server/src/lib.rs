@@ -6,6 +6,9 @@
 //!   webhooks are refused outright when no secret is configured (fail closed).
 //! - A delivery is recorded with its run, task and audit entry in one store call, so an
 //!   answered webhook has either all of its effects or none.
+//! - A command becomes a run only if the trigger check ([`trigger`]) allows its actor; a
+//!   denied command is recorded as `denied`, naming the policy, and creates no work. Without
+//!   a way to look permissions up every command is denied (fail closed).
 //! - The operator API is refused unless a bearer token is configured and presented.
 //! - Bodies, signatures and tokens never appear in answers or logs. A store failure is
 //!   answered with a fixed sentence and detailed only in the logs (`/readyz` alone says why
@@ -18,6 +21,7 @@ pub mod error;
 mod health;
 pub mod metrics;
 pub mod state;
+pub mod trigger;
 mod webhook;
 
 use axum::Router;

@@ -6,6 +6,7 @@ use redgreen_store::Store;
 use secrecy::SecretString;
 
 use crate::metrics::Metrics;
+use crate::trigger::TriggerCheck;
 
 /// GitHub's limit for a webhook payload, and so redgreen's default.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
@@ -30,4 +31,6 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
+    /// Decides whether a command's actor may run it, before it becomes work.
+    pub trigger: Arc<TriggerCheck>,
 }

@@ -13,8 +13,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use redgreen_core::webhook::{parse, verify_signature};
-use redgreen_core::{DeliveryId, RunId, TaskId};
+use redgreen_core::webhook::{Envelope, Route, parse, verify_signature};
+use redgreen_core::{Command, DeliveryId, RunId, RunKind, TaskId};
 use redgreen_store::Recorded;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -23,6 +23,7 @@ use tracing::Instrument;
 use crate::clock;
 use crate::error::HttpError;
 use crate::state::AppState;
+use crate::trigger::Trigger;
 use body::{BodyRead, discard, read_limited};
 
 /// A delivery whose signature matched: from GitHub (or whoever holds the secret).
@@ -157,11 +158,16 @@ async fn record(state: &AppState, verified: &Verified) -> Result<Answer, HttpErr
     if let Some(installation) = envelope.installation {
         tracing::Span::current().record("installation", installation.0);
     }
+    let decision = match trigger_in(&envelope) {
+        Some(trigger) => Some(state.trigger.decide(trigger).await),
+        None => None,
+    };
     let delivery = record::new_delivery(
         verified.delivery.clone(),
         envelope,
         &verified.body,
         clock::now(),
+        decision.as_ref(),
     )?;
     let answer = match state.store.record_delivery(&delivery).await? {
         Recorded::New { run, task } => Answer {
@@ -180,6 +186,32 @@ async fn record(state: &AppState, verified: &Verified) -> Result<Answer, HttpErr
         },
     };
     Ok(answer)
+}
+
+/// The command `envelope` asks for, for the trigger check; `None` when it asks for none (or
+/// names no tenant and repository, which `record::new_delivery` records as ignored).
+fn trigger_in(envelope: &Envelope) -> Option<Trigger<'_>> {
+    let (actor, command) = match &envelope.route {
+        Route::Run(request) => (&request.actor, command_of(request.kind)),
+        Route::Control(control) => (&control.actor, control.command),
+        Route::Installation(_) | Route::Ping | Route::Ignored(_) => return None,
+    };
+    Some(Trigger {
+        installation: envelope.installation?,
+        repository: &envelope.repository.as_ref()?.full_name,
+        actor,
+        command,
+    })
+}
+
+/// The command a run kind answers to; a follow-up on a redgreen PR changes code like `fix`.
+fn command_of(kind: RunKind) -> Command {
+    match kind {
+        RunKind::Fix | RunKind::FollowUp => Command::Fix,
+        RunKind::Plan => Command::Plan,
+        RunKind::Test => Command::Test,
+        RunKind::Recommend => Command::Recommend,
+    }
 }
 
 /// A header's value, if present, valid text and not blank.

@@ -1,6 +1,7 @@
 //! `redgreen serve` as a real process: start-up, a webhook through to a parked run,
 //! graceful shutdown on SIGTERM, and refusal of bad configurations without leaking secrets.
 
+use redgreen_testkit::GitHubStandIn;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -92,11 +93,19 @@ async fn serves_a_webhook_to_a_parked_run_exports_traces_and_stops_on_sigterm() 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let (collector, exports) = otlp_collector().await;
+    // The trigger check asks GitHub for the commenter's permission.
+    let github = GitHubStandIn::start().await;
+    github.add_installation(4242, "Codertocat");
+    github.add_repository(4242, "Codertocat/Hello-World", "main", None);
+    github.set_permission("Codertocat/Hello-World", "Codertocat", "write");
     let child = redgreen(dir.path())
         .arg("serve")
         .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
         .env("REDGREEN_WEBHOOK_SECRET", SECRET)
         .env("REDGREEN_API_TOKEN", TOKEN)
+        .env("REDGREEN_GITHUB_API_URL", github.api_url())
+        .env("REDGREEN_GITHUB_APP_ID", github.app_id().to_string())
+        .env("REDGREEN_GITHUB_PRIVATE_KEY", github.app_private_key_pem())
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .spawn()
@@ -159,6 +168,12 @@ async fn serves_a_webhook_to_a_parked_run_exports_traces_and_stops_on_sigterm() 
         !logs.contains(SECRET) && !logs.contains(TOKEN),
         "a secret reached the logs"
     );
+    assert!(
+        !logs.contains("PRIVATE KEY") && !logs.contains("ghs_"),
+        "the App key or an installation token reached the logs"
+    );
+    assert!(logs.contains("trigger decision"), "{logs}");
+    github.assert_no_violations();
 
     // The exports are protobuf; span names and attribute keys appear as plain bytes.
     let exported = exports.lock().unwrap().concat();

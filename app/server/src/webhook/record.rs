@@ -3,18 +3,22 @@
 
 use redgreen_core::webhook::{Envelope, IgnoreReason, Route, Target};
 use redgreen_core::{DeliveryId, RunId, TaskId, Timestamp};
+use redgreen_policy::Decision;
 use redgreen_store::{NewDelivery, NewRun, NewTask, RepositoryRef};
 use uuid::Uuid;
 
 /// Attempts a task gets before it is dead-lettered.
 const TASK_MAX_ATTEMPTS: i32 = 5;
 
-/// The store write for `envelope`. `payload` is kept verbatim for the record.
+/// The store write for `envelope`. `payload` is kept verbatim for the record. `decision` is
+/// the trigger check's verdict on the command the envelope asks for: a denied command is
+/// recorded as `denied`, with the policies that denied it, and creates no work.
 pub(crate) fn new_delivery(
     id: DeliveryId,
     envelope: Envelope,
     payload: &[u8],
     now: Timestamp,
+    decision: Option<&Decision>,
 ) -> Result<NewDelivery, serde_json::Error> {
     let Envelope {
         event,
@@ -51,6 +55,17 @@ pub(crate) fn new_delivery(
         max_attempts: TASK_MAX_ATTEMPTS,
         run_at: now,
     };
+    if let (Route::Run(_) | Route::Control(_), Some(decision)) = (&route, decision)
+        && !decision.allowed
+    {
+        delivery.outcome = "denied".to_owned();
+        delivery.reason = Some(format!(
+            "{} [policy: {}]",
+            decision.reason,
+            decision.policy_ids.join(", ")
+        ));
+        return Ok(delivery);
+    }
     match route {
         Route::Run(request) => {
             // A run belongs to a tenant and a repository; a payload that names neither is

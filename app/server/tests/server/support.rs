@@ -7,9 +7,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use redgreen_core::InstallationId;
 use redgreen_core::Timestamp;
 use redgreen_core::webhook::sign;
+use redgreen_policy::{Permission, PolicyEngine};
 use redgreen_server::state::DEFAULT_MAX_BODY_BYTES;
+use redgreen_server::trigger::{LookupError, LookupFuture, PermissionLookup, TriggerCheck};
 use redgreen_server::{AppState, Metrics, ServerConfig};
 use redgreen_store::{LeasedTask, Store};
 use secrecy::SecretString;
@@ -31,6 +34,43 @@ pub fn config() -> ServerConfig {
     }
 }
 
+/// Permissions by login, standing in for GitHub's collaborator-permission endpoint (the
+/// end-to-end tests use the real client against the GitHub stand-in). Logins not listed
+/// have `write`; the login `unreachable` makes the lookup fail.
+#[derive(Debug, Default)]
+pub struct PermissionTable(pub Vec<(&'static str, Permission)>);
+
+impl PermissionLookup for PermissionTable {
+    fn permission<'a>(
+        &'a self,
+        _installation: InstallationId,
+        _repository: &'a str,
+        login: &'a str,
+    ) -> LookupFuture<'a> {
+        let found = self
+            .0
+            .iter()
+            .find(|(who, _)| *who == login)
+            .map(|(_, p)| *p);
+        Box::pin(async move {
+            if login == "unreachable" {
+                return Err(LookupError("GitHub answered 502".to_owned()));
+            }
+            Ok(found.unwrap_or(Permission::Write))
+        })
+    }
+}
+
+/// The trigger check with the shipped policies over `table`.
+pub fn trigger_check(table: Option<PermissionTable>) -> Arc<TriggerCheck> {
+    let lookup = table.map(|table| Arc::new(table) as Arc<dyn PermissionLookup>);
+    Arc::new(TriggerCheck::new(
+        PolicyEngine::embedded().unwrap(),
+        lookup,
+        Permission::Write,
+    ))
+}
+
 /// A router over its own SQLite database in a temporary directory.
 pub struct Harness {
     pub state: AppState,
@@ -43,6 +83,10 @@ impl Harness {
     }
 
     pub async fn with(config: ServerConfig) -> Harness {
+        Harness::with_trigger(config, trigger_check(Some(PermissionTable::default()))).await
+    }
+
+    pub async fn with_trigger(config: ServerConfig, trigger: Arc<TriggerCheck>) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let store = Store::connect(&url).await.unwrap();
@@ -51,6 +95,7 @@ impl Harness {
                 store,
                 config: Arc::new(config),
                 metrics: Arc::new(Metrics::default()),
+                trigger,
             },
             dir,
         }

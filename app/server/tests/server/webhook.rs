@@ -6,7 +6,12 @@ use axum::http::{Method, Request, StatusCode};
 use redgreen_core::webhook::sign;
 use serde_json::Value;
 
-use crate::support::{Delivery, Harness, INSTALLATION, SECRET, comment, config, example};
+use redgreen_policy::Permission;
+
+use crate::support::{
+    Delivery, Harness, INSTALLATION, PermissionTable, SECRET, comment, config, example,
+    trigger_check,
+};
 
 #[tokio::test]
 async fn a_mention_is_accepted_with_one_queued_run_visible_in_the_api() {
@@ -451,4 +456,80 @@ async fn unknown_paths_and_methods_answer_json() {
     assert_eq!(unknown.error(), "no such endpoint");
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(!wrong_method.error().is_empty());
+}
+
+/// A command by someone whose permission is below the minimum is recorded as `denied` with
+/// the policy that denied it, and creates no run and no task.
+#[tokio::test]
+async fn a_read_only_actor_is_denied_with_the_policy_and_no_work() {
+    let table = PermissionTable(vec![("Codertocat", Permission::Read)]);
+    let harness = Harness::with_trigger(config(), trigger_check(Some(table))).await;
+    let delivery = Delivery::json("issue_comment", &comment("@redgreen fix it"));
+
+    let reply = harness.deliver(&delivery).await;
+
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
+    assert_eq!(reply.json["outcome"], "denied");
+    let reason = reply.json["reason"].as_str().unwrap();
+    assert!(reason.contains("forbid-below-min-permission"), "{reason}");
+    assert!(reply.json["run"].is_null() && reply.json["task"].is_null());
+    let runs = harness.api(Method::GET, "/api/v1/runs").await;
+    assert_eq!(runs.json["runs"], serde_json::json!([]));
+    let deliveries = harness.api(Method::GET, "/api/v1/deliveries").await;
+    assert_eq!(deliveries.json["deliveries"][0]["outcome"], "denied");
+    let far_future = redgreen_core::Timestamp(i64::MAX / 4);
+    let leased = harness.state.store.lease("t", 1_000, far_future).await;
+    assert!(leased.unwrap().is_none(), "a denied command queued a task");
+}
+
+/// Read permission is enough for a command that changes nothing (`plan`) when the minimum
+/// allows it, but never for `fix`; with the default minimum (`write`) both need write.
+#[tokio::test]
+async fn write_permission_runs_commands_and_triage_does_not_by_default() {
+    let table = PermissionTable(vec![("Codertocat", Permission::Triage)]);
+    let harness = Harness::with_trigger(config(), trigger_check(Some(table))).await;
+    let denied = harness
+        .deliver(&Delivery::json("issue_comment", &comment("@redgreen plan")))
+        .await;
+    assert_eq!(denied.json["outcome"], "denied", "{}", denied.text);
+
+    let harness = Harness::new().await;
+    let allowed = harness
+        .deliver(&Delivery::json("issue_comment", &comment("@redgreen plan")))
+        .await;
+    assert_eq!(allowed.json["outcome"], "accepted", "{}", allowed.text);
+}
+
+/// Without a way to look permissions up (no GitHub App configured), or when the lookup
+/// fails, a command is denied: the check fails closed.
+#[tokio::test]
+async fn commands_are_denied_when_the_permission_cannot_be_checked() {
+    let harness = Harness::with_trigger(config(), trigger_check(None)).await;
+    let reply = harness
+        .deliver(&Delivery::json("issue_comment", &comment("@redgreen plan")))
+        .await;
+    assert_eq!(reply.json["outcome"], "denied", "{}", reply.text);
+    assert!(
+        reply.json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("github-not-configured")
+    );
+
+    let mut payload = comment("@redgreen plan");
+    payload["comment"]["user"]["login"] = Value::from("unreachable");
+    payload["sender"]["login"] = Value::from("unreachable");
+    let harness = Harness::new().await;
+    let reply = harness
+        .deliver(&Delivery::json("issue_comment", &payload))
+        .await;
+    assert_eq!(reply.json["outcome"], "denied", "{}", reply.text);
+    assert!(
+        reply.json["reason"]
+            .as_str()
+            .unwrap()
+            .contains("permission-unavailable")
+    );
+    let runs = harness.api(Method::GET, "/api/v1/runs").await;
+    assert_eq!(runs.json["runs"], serde_json::json!([]));
 }

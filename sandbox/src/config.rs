@@ -1,0 +1,263 @@
+//! What the operator configures once (`SandboxConfig`) and what each run asks for (`RunRequest`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::{Protection, SandboxError};
+
+/// Where the task's workspace appears inside the sandbox (read-write).
+pub const WORKSPACE_DIR: &str = "/workspace";
+
+/// The uid and gid the command has inside the sandbox: never root.
+pub const SANDBOX_UID: u32 = 1000;
+
+/// Host directories and files every sandbox sees read-only at the same path, when they exist:
+/// the system's programs and libraries and the few `/etc` files that dynamic linking, TLS and
+/// Debian's alternatives need. Nothing else of `/etc`, and nothing of `/home`, `/root`, `/var`.
+pub const DEFAULT_SYSTEM_PATHS: &[&str] = &[
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/etc/alternatives",
+    "/etc/ca-certificates",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/nsswitch.conf",
+    "/etc/ssl",
+];
+
+/// Operator-level sandbox settings, validated once and shared by every run.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The executable re-executed for the helper stages. It must call
+    /// [`crate::enter_helper_if_requested`] first thing in `main` (the `redgreen` binary does).
+    pub helper_program: PathBuf,
+    /// Host paths exposed read-only at the same path inside: the system paths and the
+    /// toolchains (for example `/root/.rustup`, `/opt/python`). Paths that do not exist are
+    /// skipped; a symlink is recreated as the same symlink.
+    pub readonly_paths: Vec<PathBuf>,
+    /// Where the per-run cgroups are created.
+    pub cgroups: CgroupRoots,
+    /// Protections the operator explicitly accepts running without. Any other protection that
+    /// cannot be put in force makes the sandbox refuse to run (fail closed).
+    pub may_run_without: BTreeSet<Protection>,
+    /// When the supervisor runs as root: the unprivileged host identity the sandbox's user maps
+    /// to (the workspace must be writable by it). `None` maps to the supervisor's own identity.
+    pub host_identity: Option<HostIdentity>,
+}
+
+impl SandboxConfig {
+    /// A configuration with the default system paths, detected cgroups and every protection
+    /// required.
+    pub fn new(helper_program: PathBuf) -> Self {
+        SandboxConfig {
+            helper_program,
+            readonly_paths: DEFAULT_SYSTEM_PATHS.iter().map(PathBuf::from).collect(),
+            cgroups: CgroupRoots::Detect,
+            may_run_without: BTreeSet::new(),
+            host_identity: None,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), SandboxError> {
+        require_absolute(&self.helper_program, "helper_program")?;
+        for path in &self.readonly_paths {
+            require_absolute(path, "readonly_paths")?;
+        }
+        Ok(())
+    }
+}
+
+/// A host uid/gid pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostIdentity {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Where per-run cgroups live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CgroupRoots {
+    /// Under the supervisor's own cgroup: cgroup v2 when its subtree has the memory and pids
+    /// controllers delegated, else the v1 `memory`, `pids` and `cpu` hierarchies.
+    Detect,
+    /// A delegated cgroup v2 directory whose `cgroup.subtree_control` enables memory and pids.
+    V2 { parent: PathBuf },
+    /// Explicit cgroup v1 parent directories, one per controller.
+    V1 {
+        memory: PathBuf,
+        pids: PathBuf,
+        cpu: Option<PathBuf>,
+    },
+    /// No cgroups: only allowed when `cgroup_memory` and `cgroup_pids` are in `may_run_without`.
+    Disabled,
+}
+
+/// Network access of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Network {
+    /// Nothing but a private loopback: no route out, only `AF_UNIX` sockets may be created
+    /// (the agent phase).
+    #[default]
+    None,
+}
+
+/// Resource limits of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock limit; at the deadline the whole process tree is killed.
+    pub timeout: Duration,
+    /// Memory cgroup limit (RAM, and swap is not allowed on top).
+    pub memory_bytes: u64,
+    /// Process and thread count limit (pids cgroup).
+    pub pids: u32,
+    /// CPU quota in thousandths of a core; `None` leaves CPU time unlimited.
+    pub cpu_millicores: Option<u32>,
+    /// Size of the private `/tmp` (tmpfs).
+    pub tmp_bytes: u64,
+    /// Largest file the command may write (`RLIMIT_FSIZE`).
+    pub file_size_bytes: u64,
+    /// Open file descriptors per process (`RLIMIT_NOFILE`).
+    pub open_files: u64,
+    /// Bytes of stdout and of stderr kept (each): half from the start, half from the end.
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(600),
+            memory_bytes: 2 << 30,
+            pids: 512,
+            cpu_millicores: None,
+            tmp_bytes: 512 << 20,
+            file_size_bytes: 1 << 30,
+            open_files: 1024,
+            output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// One command to run.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// Program name (looked up in the sandbox's `PATH`) or absolute path inside the sandbox.
+    pub program: String,
+    pub args: Vec<String>,
+    /// The command's whole environment besides the defaults (`PATH`, `HOME`, `TMPDIR`, `LANG`,
+    /// `USER`), which these override. Nothing is inherited from the supervisor.
+    pub env: Vec<(String, String)>,
+    /// Host directory mounted read-write at [`WORKSPACE_DIR`].
+    pub workspace: PathBuf,
+    /// Working directory inside the sandbox; defaults to [`WORKSPACE_DIR`].
+    pub working_dir: Option<String>,
+    pub limits: Limits,
+    pub network: Network,
+}
+
+impl RunRequest {
+    /// A request with default limits and no network.
+    pub fn new(program: impl Into<String>, workspace: impl Into<PathBuf>) -> Self {
+        RunRequest {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            workspace: workspace.into(),
+            working_dir: None,
+            limits: Limits::default(),
+            network: Network::None,
+        }
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets one environment variable for the command.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), SandboxError> {
+        require_absolute(&self.workspace, "workspace")?;
+        if !self.workspace.is_dir() {
+            return Err(SandboxError::InvalidRequest(format!(
+                "workspace {} is not a directory",
+                self.workspace.display()
+            )));
+        }
+        if self.program.is_empty() {
+            return Err(SandboxError::InvalidRequest("empty program".into()));
+        }
+        let limits = &self.limits;
+        if limits.timeout.is_zero()
+            || limits.memory_bytes == 0
+            || limits.pids == 0
+            || limits.tmp_bytes == 0
+            || limits.open_files == 0
+            || limits.output_bytes == 0
+            || limits.cpu_millicores == Some(0)
+        {
+            return Err(SandboxError::InvalidRequest(
+                "every limit must be greater than zero".into(),
+            ));
+        }
+        if self
+            .env
+            .iter()
+            .any(|(key, value)| key.is_empty() || key.contains(['=', '\0']) || value.contains('\0'))
+        {
+            return Err(SandboxError::InvalidRequest(
+                "environment names must be non-empty without '=' or NUL".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The command's complete environment: defaults, then the request's own values.
+    pub(crate) fn environment(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = [
+            (
+                "PATH",
+                "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+            ),
+            ("HOME", "/tmp"),
+            ("TMPDIR", "/tmp"),
+            ("LANG", "C.UTF-8"),
+            ("USER", "sandbox"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (key, value) in &self.env {
+            env.retain(|(existing, _)| existing != key);
+            env.push((key.clone(), value.clone()));
+        }
+        env
+    }
+}
+
+fn require_absolute(path: &Path, what: &str) -> Result<(), SandboxError> {
+    if path.is_absolute() {
+        Ok(())
+    } else {
+        Err(SandboxError::InvalidRequest(format!(
+            "{what} must be an absolute path, got {}",
+            path.display()
+        )))
+    }
+}

@@ -1,0 +1,71 @@
+//! The re-executed helper: one executable, three stages, chosen by hidden arguments.
+//!
+//! The supervisor cannot create namespaces itself (it is multi-threaded, and the workspace
+//! denies `unsafe`, so no `pre_exec` hooks), so it re-executes the helper program:
+//!
+//! 1. `namespaces` (host PID namespace): unshares user, mount, PID, network, IPC, UTS and
+//!    cgroup namespaces, maps its own uid to root of the new user namespace, starts `init`
+//!    and kills it at the wall-clock deadline.
+//! 2. `init` (PID 1 of the new PID namespace, root of the new user namespace): builds the new
+//!    root and pivots into it, starts `launch`, relays its report, reaps, and reports how the
+//!    command ended. When it exits the kernel kills everything left in the namespace.
+//! 3. `launch`: enters a nested user namespace as uid 1000, sets rlimits, drops every
+//!    capability, sets no_new_privs, applies Landlock then seccomp, and execs the command.
+
+mod control;
+mod init;
+mod landlock_rules;
+mod launch;
+mod namespaces;
+mod rootfs;
+mod seccomp_filter;
+
+use std::ffi::OsStr;
+
+pub(crate) use control::ControlSocket;
+
+/// The first argument that turns a program into the sandbox helper.
+pub const HELPER_ARG: &str = "__redgreen-sandbox-helper";
+
+pub(crate) const STAGE_NAMESPACES: &str = "namespaces";
+pub(crate) const STAGE_INIT: &str = "init";
+pub(crate) const STAGE_LAUNCH: &str = "launch";
+
+/// The byte the supervisor sends before the configuration once the namespace stage is in its
+/// cgroup; the namespace stage reads exactly this byte and leaves the rest to init.
+pub(crate) const GO: [u8; 1] = [b'!'];
+
+/// Exit status of a helper stage that failed before the command started.
+pub(crate) const SETUP_FAILED_STATUS: i32 = 125;
+
+/// Runs a helper stage and exits when this process was started as the sandbox helper;
+/// returns at once otherwise. The `redgreen` binary calls this first thing in `main`, before
+/// any thread is started (creating a user namespace requires a single-threaded process).
+pub fn enter_helper_if_requested() {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().as_deref() != Some(OsStr::new(HELPER_ARG)) {
+        return;
+    }
+    let stage = args.next();
+    let status = match stage.as_deref().and_then(OsStr::to_str) {
+        Some(STAGE_NAMESPACES) => namespaces::run(args.next()),
+        Some(STAGE_INIT) => init::run(),
+        Some(STAGE_LAUNCH) => launch::run(),
+        _ => {
+            eprintln!("redgreen sandbox helper: unknown stage");
+            SETUP_FAILED_STATUS
+        }
+    };
+    std::process::exit(status);
+}
+
+/// Reports a stage's setup failure to the supervisor (best effort: if even the control
+/// socket is gone, the supervisor sees a helper that ended without a report) and returns the
+/// stage's exit status.
+fn setup_failed(control: Option<&ControlSocket>, stage: &str, message: String) -> i32 {
+    match control {
+        Some(control) => control.report_setup_failure(stage, message),
+        None => eprintln!("redgreen sandbox helper ({stage}): {message}"),
+    }
+    SETUP_FAILED_STATUS
+}
