@@ -75,6 +75,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "results in $OUT"
 
 SERVER_PID=
+STAND_IN_PID=
 DATABASES=()
 cleanup() {
     stop_server
@@ -105,15 +106,27 @@ free_port() {
     done
 }
 
-# start_server LABEL [DATABASE_URL]: SQLite in a fresh data dir unless a URL is given.
+# start_server LABEL [DATABASE_URL]: SQLite in a fresh data dir unless a URL is given. The
+# server checks each commenter's permission against a GitHub stand-in started with it.
 start_server() {
     local label=$1 database_url=${2:-}
     PORT=$(free_port)
     mkdir -p "$OUT/$label"
+    "$BENCH" stand-in --key-file "$OUT/$label/app-key.pem" >"$OUT/$label/stand-in.out" 2>&1 &
+    STAND_IN_PID=$!
+    for _ in $(seq 1 100); do
+        [[ -s $OUT/$label/stand-in.out ]] && break
+        sleep 0.1
+    done
+    local github_url app_id
+    read -r github_url app_id <"$OUT/$label/stand-in.out"
     env REDGREEN_LISTEN="127.0.0.1:$PORT" \
         REDGREEN_DATA_DIR="$OUT/$label/data" \
         ${database_url:+REDGREEN_DATABASE_URL="$database_url"} \
         REDGREEN_WORKERS="$SERVER_WORKERS" \
+        REDGREEN_GITHUB_API_URL="$github_url" \
+        REDGREEN_GITHUB_APP_ID="$app_id" \
+        REDGREEN_GITHUB_PRIVATE_KEY="$OUT/$label/app-key.pem" \
         "$REDGREEN" serve >"$OUT/$label/serve.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do
@@ -137,6 +150,11 @@ stop_server() {
         kill -TERM "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
         SERVER_PID=
+    fi
+    if [[ -n $STAND_IN_PID ]]; then
+        kill -INT "$STAND_IN_PID" 2>/dev/null || true
+        wait "$STAND_IN_PID" 2>/dev/null || true
+        STAND_IN_PID=
     fi
 }
 

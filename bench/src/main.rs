@@ -6,6 +6,7 @@ mod intake;
 mod latency;
 mod medians;
 mod queue;
+mod stand_in;
 
 use std::fmt::Display;
 use std::io::Write as _;
@@ -33,6 +34,9 @@ enum Command {
     Queue(queue::QueueArgs),
     /// The median of each number across several `--json` reports, with every run beside it.
     Medians(medians::MediansArgs),
+    /// Serves the local GitHub stand-in that `redgreen serve` checks permissions against
+    /// during `intake` (prints its API URL and App id, then runs until interrupted).
+    StandIn(stand_in::StandInArgs),
 }
 
 #[tokio::main]
@@ -42,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Intake(args) => print(&intake::run(args).await?, cli.json),
         Command::Queue(args) => print(&queue::run(args).await?, cli.json),
         Command::Medians(args) => print(&medians::run(args)?, cli.json),
+        Command::StandIn(args) => stand_in::run(args).await,
     }
 }
 
