@@ -36,6 +36,9 @@ pub async fn run(args: StandInArgs) -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await?;
     // Requests the stand-in found out of contract would be a redgreen bug: say so.
     let violations = github.take_violations();
-    anyhow::ensure!(violations.is_empty(), "requests out of contract: {violations:?}");
+    anyhow::ensure!(
+        violations.is_empty(),
+        "requests out of contract: {violations:?}"
+    );
     Ok(())
 }
