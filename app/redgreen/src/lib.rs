@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod github_permissions;
+pub mod progress;
 pub mod run_driver;
 pub mod serve;
 pub mod telemetry;

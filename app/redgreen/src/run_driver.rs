@@ -7,9 +7,10 @@ use std::future::Future;
 use redgreen_core::machine::{Effect, Event, Failure, Machine, step};
 use redgreen_core::{InstallationId, RunId, RunState};
 use redgreen_store::{LeasedTask, RunRecord, RunTransition, Scope, Store};
-use tracing::{Instrument, info, info_span};
+use tracing::{Instrument, info, info_span, warn};
 
 use crate::now;
+use crate::progress::GitHubProgress;
 use crate::worker_pool::{TaskError, TaskHandler};
 
 /// Does the work of one phase of a run and reports how it went.
@@ -41,11 +42,22 @@ impl PhaseRunner for MissingCapabilities {
 pub struct RunDriver<P> {
     store: Store,
     phases: P,
+    progress: Option<GitHubProgress>,
 }
 
 impl<P: PhaseRunner> RunDriver<P> {
     pub fn new(store: Store, phases: P) -> RunDriver<P> {
-        RunDriver { store, phases }
+        RunDriver {
+            store,
+            phases,
+            progress: None,
+        }
+    }
+
+    /// Publishes each run's progress on GitHub (the 👀 reaction and the progress comment).
+    pub fn with_progress(mut self, progress: GitHubProgress) -> RunDriver<P> {
+        self.progress = Some(progress);
+        self
     }
 
     /// Steps the run from its checkpoint until it stops, parks or ends. Each step's new state
@@ -100,9 +112,17 @@ impl<P: PhaseRunner> RunDriver<P> {
                             .await;
                         events.push_back(outcome);
                     }
-                    // Progress comments are posted by the GitHub client; until it is wired
-                    // in, the stored run events are the progress record.
-                    Effect::PublishProgress => info!(state = %machine.state, "progress"),
+                    // The stored run events are the progress record; the comment on GitHub
+                    // mirrors them. A failure to post it does not stop the run: the next
+                    // step's publication edits the same comment.
+                    Effect::PublishProgress => {
+                        info!(state = %machine.state, "progress");
+                        if let Some(progress) = &self.progress
+                            && let Err(error) = progress.publish(&run, &machine).await
+                        {
+                            warn!(%error, "progress could not be published on GitHub");
+                        }
+                    }
                     // Nothing is allocated per run before the sandbox exists.
                     Effect::Cleanup => {}
                     Effect::RetryLater => {

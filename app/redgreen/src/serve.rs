@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::github_permissions::GitHubPermissions;
+use crate::progress::GitHubProgress;
 use crate::run_driver::{MissingCapabilities, RunDriver};
 use crate::worker_pool::{PoolConfig, WorkerPool};
 
@@ -66,9 +67,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let worker_name = format!("{}:{}", hostname(), std::process::id());
+    let mut driver = RunDriver::new(store.clone(), MissingCapabilities);
+    if let Some(client) = github {
+        driver = driver.with_progress(GitHubProgress::new(client));
+    }
     let pool = WorkerPool::start(
-        store.clone(),
-        Arc::new(RunDriver::new(store, MissingCapabilities)),
+        store,
+        Arc::new(driver),
         PoolConfig::new(config.workers, worker_name),
         metrics,
         shutdown.clone(),

@@ -68,6 +68,23 @@ impl RepoClient {
             .collect())
     }
 
+    /// `GET .../issues/{n}/comments`, every page (also a pull request's conversation).
+    pub async fn list_issue_comments(&self, number: u64) -> Result<Vec<Comment>, GitHubError> {
+        let route = self.path(&format!("/issues/{number}/comments"));
+        let route = &route;
+        self.client
+            .all_pages(
+                self.credential(),
+                "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+                |crab, page| async move {
+                    let page = page.to_string();
+                    let query = [("per_page", "100"), ("page", &page)];
+                    crab.get(route, Some(&query)).await
+                },
+            )
+            .await
+    }
+
     /// `POST .../issues/{n}/comments` (also comments on a pull request's conversation).
     pub async fn create_issue_comment(
         &self,

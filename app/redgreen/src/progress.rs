@@ -1,0 +1,116 @@
+//! A run's acknowledgement on GitHub: a 👀 reaction on what triggered it, and one progress
+//! comment per run, edited in place as the run moves.
+//!
+//! Both are idempotent without stored state, so a run resumed after a crash never posts
+//! twice: GitHub answers a repeated reaction with the existing one, and the progress comment
+//! carries a marker naming the run, which is looked for before a new comment is created.
+
+use octocrab_models::reactions::ReactionContent;
+use redgreen_core::machine::Machine;
+use redgreen_core::webhook::{CommentRef, RunRequest, Target};
+use redgreen_core::{RunId, RunState};
+use redgreen_github::{GitHubClient, GitHubError, RepoClient, RepoName};
+use redgreen_store::RunRecord;
+
+use redgreen_github::models as octocrab_models;
+
+/// Publishes runs' progress through the GitHub App.
+pub struct GitHubProgress {
+    client: GitHubClient,
+}
+
+impl GitHubProgress {
+    pub fn new(client: GitHubClient) -> GitHubProgress {
+        GitHubProgress { client }
+    }
+
+    /// Makes the run's progress comment show `machine`'s state, creating it (and reacting
+    /// to the trigger) the first time.
+    pub async fn publish(&self, run: &RunRecord, machine: &Machine) -> Result<(), GitHubError> {
+        let request: RunRequest = serde_json::from_value(run.request.clone()).map_err(|e| {
+            GitHubError::InvalidRequest(format!("run {} has an unreadable request: {e}", run.id))
+        })?;
+        let number = match request.target {
+            Target::Issue(n) | Target::PullRequest(n) => n,
+        };
+        let number = u64::try_from(number).map_err(|_| {
+            GitHubError::InvalidRequest(format!("run {} names issue {number}", run.id))
+        })?;
+        let repo = self
+            .client
+            .repo(run.installation, RepoName::parse(&run.repository)?);
+        let marker = marker(run.id);
+        let body = progress_body(run, machine, &marker);
+        let existing = repo
+            .list_issue_comments(number)
+            .await?
+            .into_iter()
+            .find(|comment| comment.body.as_deref().is_some_and(|b| b.contains(&marker)));
+        match existing {
+            Some(comment) => {
+                repo.edit_issue_comment(comment.id.0, &body).await?;
+            }
+            None => {
+                acknowledge(&repo, &request, number).await?;
+                repo.create_issue_comment(number, &body).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The 👀 on the comment that asked, or on the issue when the trigger was not a comment.
+async fn acknowledge(
+    repo: &RepoClient,
+    request: &RunRequest,
+    number: u64,
+) -> Result<(), GitHubError> {
+    let eyes = ReactionContent::Eyes;
+    let id = |id: i64| {
+        u64::try_from(id)
+            .map_err(|_| GitHubError::InvalidRequest(format!("comment id {id} is not valid")))
+    };
+    match request.comment {
+        Some(CommentRef::Issue(comment)) => repo.react_to_issue_comment(id(comment)?, eyes).await,
+        Some(CommentRef::Review(comment)) => repo.react_to_review_comment(id(comment)?, eyes).await,
+        None => repo.react_to_issue(number, eyes).await,
+    }
+    .map(drop)
+}
+
+/// The hidden line that identifies a run's progress comment.
+fn marker(run: RunId) -> String {
+    format!("<!-- redgreen:progress run={run} -->")
+}
+
+/// The progress comment's text: what was asked, where the run is, and why it stopped.
+fn progress_body(run: &RunRecord, machine: &Machine, marker: &str) -> String {
+    let state = machine.state;
+    let status = match state {
+        RunState::Queued | RunState::Preparing => "is on it",
+        RunState::Done => "is done",
+        RunState::NeedsHuman => "needs a human",
+        RunState::Failed => "failed",
+        RunState::Cancelled => "was cancelled",
+        _ => "is working",
+    };
+    let mut body = format!(
+        "**redgreen** {status}: `{kind}` run `{id}`, requested by @{actor}.\n\nState: `{state}`",
+        kind = run.kind,
+        id = run.id,
+        actor = run.actor,
+    );
+    if let Some(reason) = machine
+        .last_error
+        .as_deref()
+        .filter(|_| matches!(state, RunState::NeedsHuman | RunState::Failed))
+    {
+        body.push_str(&format!("\n\n> {reason}"));
+    }
+    if let Some(pr) = &run.pr_url {
+        body.push_str(&format!("\n\nPull request: {pr}"));
+    }
+    body.push_str("\n\n");
+    body.push_str(marker);
+    body
+}
