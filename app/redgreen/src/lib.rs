@@ -6,6 +6,7 @@ pub mod config;
 pub mod github_permissions;
 pub mod progress;
 pub mod run_driver;
+pub mod sandbox_run;
 pub mod serve;
 pub mod telemetry;
 pub mod worker_pool;

@@ -4,12 +4,28 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use redgreen::cli::{AuditCommand, Cli, Command};
+use redgreen::cli::{AuditCommand, Cli, Command, SandboxCommand};
 use redgreen::config::{Config, Sources};
 use redgreen_store::Store;
 
 fn main() -> ExitCode {
+    // The sandbox re-executes this binary as its helper; that must happen before any other
+    // thread exists (a user namespace refuses a multi-threaded caller), so before anything.
+    redgreen_sandbox::enter_helper_if_requested();
     let cli = Cli::parse();
+    if let Command::Sandbox {
+        command: SandboxCommand::Run(args),
+    } = &cli.command
+    {
+        // No configuration, runtime or telemetry: the sandbox is synchronous and needs none.
+        return match redgreen::sandbox_run::run(args) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("redgreen: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -31,7 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
             Some(redgreen::telemetry::init(otlp.as_deref())?)
         }
-        Command::Audit { .. } => None,
+        Command::Audit { .. } | Command::Sandbox { .. } => None,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
@@ -43,6 +59,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Audit {
                 command: AuditCommand::Verify { json },
             } => audit_verify(&config, json).await,
+            // Handled in `main`, before any runtime exists.
+            Command::Sandbox { .. } => Ok(ExitCode::FAILURE),
         }
     })
 }
