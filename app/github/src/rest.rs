@@ -16,6 +16,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use redgreen_core::InstallationId;
 
 use crate::client::{Credential, GitHubClient};
+use crate::error::GitHubError;
 use crate::repo::RepoName;
 
 /// Calls inside one repository, authenticated as one installation.
@@ -65,6 +66,25 @@ impl RepoClient {
     /// `/repos/{owner}/{repo}` followed by `rest` (which starts with `/`, or is empty).
     fn path(&self, rest: &str) -> String {
         format!("/repos/{}/{}{rest}", self.repo.owner(), self.repo.name())
+    }
+
+    /// `GET route` (documented as `template`), where GitHub's 404 means "there is none".
+    async fn get_optional<T: serde::de::DeserializeOwned>(
+        &self,
+        template: &'static str,
+        route: &str,
+    ) -> Result<Option<T>, GitHubError> {
+        let answer = self
+            .client
+            .call(self.credential(), "GET", template, |crab| async move {
+                crab.get::<T, _, _>(route, None::<&()>).await
+            })
+            .await;
+        match answer {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -14,21 +14,8 @@ impl RepoClient {
             "/branches/{}/protection",
             escaped_segments(branch)
         ));
-        let route = &route;
-        let answer = self
-            .client
-            .call(
-                self.credential(),
-                "GET",
-                "/repos/{owner}/{repo}/branches/{branch}/protection",
-                |crab| async move { crab.get::<Value, _, _>(route, None::<&()>).await },
-            )
-            .await;
-        match answer {
-            Ok(protection) => Ok(Some(protection)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_optional("/repos/{owner}/{repo}/branches/{branch}/protection", &route)
+            .await
     }
 
     /// `GET .../rules/branches/{branch}`: every active ruleset rule that applies to the
@@ -52,20 +39,7 @@ impl RepoClient {
     /// `current_user_can_bypass` (here: whether the App can); `None` if it is not visible.
     pub async fn ruleset(&self, ruleset_id: u64) -> Result<Option<Value>, GitHubError> {
         let route = self.path(&format!("/rulesets/{ruleset_id}"));
-        let route = &route;
-        let answer = self
-            .client
-            .call(
-                self.credential(),
-                "GET",
-                "/repos/{owner}/{repo}/rulesets/{ruleset_id}",
-                |crab| async move { crab.get::<Value, _, _>(route, None::<&()>).await },
-            )
-            .await;
-        match answer {
-            Ok(ruleset) => Ok(Some(ruleset)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_optional("/repos/{owner}/{repo}/rulesets/{ruleset_id}", &route)
+            .await
     }
 }

@@ -45,21 +45,10 @@ impl RepoClient {
             GitHubError::InvalidRequest(format!("{full_name:?} is not a full ref name"))
         })?;
         let route = self.path(&format!("/git/ref/{}", escaped_segments(short)));
-        let route = &route;
-        let answer = self
-            .client
-            .call(
-                self.credential(),
-                "GET",
-                "/repos/{owner}/{repo}/git/ref/{ref}",
-                |crab| async move { crab.get::<RefAnswer, _, _>(route, None::<&()>).await },
-            )
-            .await;
-        match answer {
-            Ok(answer) => Ok(Some(answer.into())),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        let answer: Option<RefAnswer> = self
+            .get_optional("/repos/{owner}/{repo}/git/ref/{ref}", &route)
+            .await?;
+        Ok(answer.map(GitRef::from))
     }
 
     /// `POST .../git/refs`: creates one of redgreen's branches at `sha`.
