@@ -5,14 +5,12 @@
 //! twice: GitHub answers a repeated reaction with the existing one, and the progress comment
 //! carries a marker naming the run, which is looked for before a new comment is created.
 
-use octocrab_models::reactions::ReactionContent;
 use redgreen_core::machine::Machine;
 use redgreen_core::webhook::{CommentRef, RunRequest, Target};
 use redgreen_core::{RunId, RunState};
+use redgreen_github::models::reactions::ReactionContent;
 use redgreen_github::{GitHubClient, GitHubError, RepoClient, RepoName};
 use redgreen_store::RunRecord;
-
-use redgreen_github::models as octocrab_models;
 
 /// Publishes runs' progress through the GitHub App.
 pub struct GitHubProgress {
