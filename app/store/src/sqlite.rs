@@ -7,13 +7,14 @@
 //! timeout instead of deadlocking on a read-to-write upgrade. Reads use a separate sqlx pool
 //! and, under WAL, never block the writer or wait for it.
 //!
-//! WAL checkpoints (copying the log back into the database file, with its fsync) run in a
-//! background task instead of inside whichever commit crosses SQLite's threshold, which keeps
-//! that cost off the webhook intake path.
+//! WAL checkpoints (copying the log back into the database file, with its fsyncs) run on a
+//! background thread ([`checkpointer`]) instead of inside whichever commit crosses SQLite's
+//! threshold, which keeps that cost off the webhook intake path.
 //!
 //! SQLite has no row-level security: every tenant query filters on the scope's installation.
 
 mod audit;
+mod checkpointer;
 mod deliveries;
 mod queue;
 mod runs;
@@ -31,6 +32,7 @@ use sqlx::{ConnectOptions, Connection};
 
 use crate::error::StoreError;
 use crate::migrations::check_applied;
+use checkpointer::{Checkpointer, WalProgress};
 use writer::Writer;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -38,47 +40,11 @@ static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 /// How long a write waits for another process's write lock on the same file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How often the background task checkpoints the WAL.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-/// WAL size (in pages) at which a commit checkpoints by itself: a backstop, reached only if
-/// the background checkpoints fall behind. SQLite's default is 1,000 pages.
-const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
-
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteStore {
     writer: Writer,
     reader: SqlitePool,
     _checkpointer: Arc<Checkpointer>,
-}
-
-/// The background checkpoint task; it stops when the last clone of the store is dropped.
-#[derive(Debug)]
-struct Checkpointer(tokio::task::JoinHandle<()>);
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl Checkpointer {
-    /// A passive checkpoint never blocks the writer or readers; it copies what it can.
-    fn start(pool: SqlitePool) -> Checkpointer {
-        Checkpointer(tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            loop {
-                ticks.tick().await;
-                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&pool)
-                    .await
-                {
-                    tracing::warn!(%error, "SQLite WAL checkpoint failed; will retry");
-                }
-            }
-        }))
-    }
 }
 
 impl SqliteStore {
@@ -106,17 +72,15 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&mut setup).await?;
         setup.close().await?;
-        let writer = Writer::start(
-            options.get_filename(),
-            BUSY_TIMEOUT,
-            WRITER_AUTOCHECKPOINT_PAGES,
-        )?;
+        let wal = Arc::new(WalProgress::default());
+        let writer = Writer::start(options.get_filename(), BUSY_TIMEOUT, Arc::clone(&wal))?;
+        let checkpointer = Checkpointer::start(options.get_filename(), BUSY_TIMEOUT, wal)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
         Ok(SqliteStore {
-            _checkpointer: Arc::new(Checkpointer::start(reader.clone())),
+            _checkpointer: Arc::new(checkpointer),
             writer,
             reader,
         })

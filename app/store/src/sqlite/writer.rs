@@ -9,21 +9,31 @@
 //! failing write is rolled back alone) and commits once. A caller hears back only after the
 //! commit that made its write durable.
 //!
+//! The commit path never checkpoints (`wal_autocheckpoint` is off): the background
+//! checkpointer does that work. Only when the WAL has grown large does this thread, between
+//! groups and preferably when no write is waiting, copy the last few frames so that the log
+//! starts over (see `checkpointer.rs` for why that has to happen here).
+//!
 //! The thread stops when the last [`Writer`] handle is dropped; writes still queued then are
 //! committed first.
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::checkpointer::WalProgress;
 use crate::error::StoreError;
 
 /// Most writes committed together: bounds how long the first of them waits for the rest.
 const MAX_GROUP: usize = 64;
+
+/// How long the writer may put off copying the end of a large log while writes keep coming.
+const MAX_FINISH_DEFERRAL: Duration = Duration::from_millis(50);
 
 /// Prepared statements kept per connection; more than the distinct write statements.
 const STATEMENT_CACHE: usize = 64;
@@ -96,19 +106,19 @@ impl Writer {
     pub(crate) fn start(
         path: &Path,
         busy_timeout: Duration,
-        autocheckpoint_pages: u32,
+        wal: Arc<WalProgress>,
     ) -> Result<Writer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(busy_timeout)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        conn.pragma_update(None, "wal_autocheckpoint", autocheckpoint_pages)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("redgreen-sqlite-writer".to_owned())
-            .spawn(move || run(conn, queue))
+            .spawn(move || run(conn, queue, &wal))
             .map_err(|error| StoreError::WriterStopped {
                 reason: format!("could not start the SQLite writer thread: {error}"),
             })?;
@@ -135,9 +145,18 @@ impl Writer {
 }
 
 /// The writer thread: one group of waiting writes per transaction, until every handle is
-/// dropped.
-fn run(mut conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>) {
-    while let Ok(first) = queue.recv() {
+/// dropped; between groups, the end of a checkpoint when the WAL has grown large.
+fn run(mut conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>, wal: &WalProgress) {
+    let mut next = None;
+    let mut finish_deferred_since: Option<Instant> = None;
+    loop {
+        let first = match next.take() {
+            Some(job) => job,
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(mpsc::RecvError) => return,
+            },
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match queue.try_recv() {
@@ -146,6 +165,19 @@ fn run(mut conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>) {
             }
         }
         commit_group(&mut conn, group);
+        // Looking for a waiting write takes it off the queue; it starts the next group.
+        next = queue.try_recv().ok();
+        if !wal.finish_requested() {
+            continue;
+        }
+        // The copy stalls whatever write is waiting, so wait for a gap, but not for long.
+        let deferred_since = *finish_deferred_since.get_or_insert_with(Instant::now);
+        if next.is_none() || deferred_since.elapsed() >= MAX_FINISH_DEFERRAL {
+            finish_deferred_since = None;
+            if let Err(error) = wal.finish(&conn) {
+                tracing::warn!(%error, "SQLite WAL checkpoint on the writer failed; will retry");
+            }
+        }
     }
 }
 
