@@ -16,6 +16,12 @@ use crate::model::{
 use crate::retry::RetryPolicy;
 use crate::rows::{LEASE_RETURNING, LeaseRow, TaskRow};
 
+/// SQLSTATE `deadlock_detected`.
+const DEADLOCK: &str = "40P01";
+
+/// Times a hand-off is tried when PostgreSQL breaks a deadlock by aborting it.
+const HANDOFF_ATTEMPTS: u32 = 3;
+
 /// Enqueues `task`, created at `at`.
 pub(super) async fn insert_task(
     conn: impl PgExecutor<'_>,
@@ -153,7 +159,7 @@ impl PostgresStore {
         // One statement: the completion and the next lease commit together, in one round
         // trip. Both CTEs see the same snapshot, so `next` must skip the task being completed
         // (its lease may have lapsed, making it look due).
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "WITH done AS (
                  UPDATE tasks SET state = 'done', completions = completions + 1, due_at = NULL,
                      lease_expires_at = NULL, updated_at = $1
@@ -169,15 +175,34 @@ impl PostgresStore {
              )
              SELECT (SELECT count(*) FROM done) AS completed, leased.*
              FROM (VALUES (1)) AS one LEFT JOIN leased ON true"
-        ))
-        .bind(now.millis())
-        .bind(Uuid::now_v7().to_string())
-        .bind(now.plus_millis(lease_ms).millis())
-        .bind(worker)
-        .bind(lease.task.to_string())
-        .bind(lease.token.to_string())
-        .fetch_one(&self.pool)
-        .await?;
+        );
+        let token = Uuid::now_v7().to_string();
+        // Two hand-offs can deadlock: `FOR UPDATE SKIP LOCKED` still waits when it follows
+        // a row's update chain to a version another hand-off is writing (seen at 8 workers
+        // and 8 producers). PostgreSQL then aborts one statement whole, so it is run again
+        // rather than reported, which would leave a finished task leased until it expired and
+        // then ran a second time.
+        let mut attempt = 1;
+        let row = loop {
+            let result = sqlx::query(&sql)
+                .bind(now.millis())
+                .bind(&token)
+                .bind(now.plus_millis(lease_ms).millis())
+                .bind(worker)
+                .bind(lease.task.to_string())
+                .bind(lease.token.to_string())
+                .fetch_one(&self.pool)
+                .await;
+            match result {
+                Err(sqlx::Error::Database(error))
+                    if attempt < HANDOFF_ATTEMPTS && error.code().as_deref() == Some(DEADLOCK) =>
+                {
+                    tracing::debug!(attempt, task = %lease.task, "hand-off deadlocked; again");
+                    attempt += 1;
+                }
+                result => break result?,
+            }
+        };
         let completed = row.try_get::<i64, _>("completed")? > 0;
         let next = match row.try_get::<Option<String>, _>("id")? {
             None => None,

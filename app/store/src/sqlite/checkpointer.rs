@@ -179,14 +179,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (writer, reader) = database_with_log(&dir, 100);
         // A reader on an older snapshot keeps the newer frames from being copied.
-        reader.execute_batch("BEGIN; SELECT count(*) FROM t;").unwrap();
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM t;")
+            .unwrap();
         (100..200).for_each(|n| insert(&writer, n));
         let progress = WalProgress::default();
         progress.cycle(&writer, 100).unwrap();
         progress.finish(&writer).unwrap();
         insert(&writer, 200);
         let kept = passive_checkpoint(&writer).unwrap();
-        assert!(kept >= 200, "not started over while a reader is in it: {kept} frames");
+        assert!(
+            kept >= 200,
+            "not started over while a reader is in it: {kept} frames"
+        );
 
         reader.execute_batch("COMMIT").unwrap();
         progress.cycle(&writer, 100).unwrap();
@@ -194,6 +199,9 @@ mod tests {
         progress.finish(&writer).unwrap();
         insert(&writer, 201);
         let log = passive_checkpoint(&writer).unwrap();
-        assert!(log < 10, "started over once the reader left: {log} frames, was {kept}");
+        assert!(
+            log < 10,
+            "started over once the reader left: {log} frames, was {kept}"
+        );
     }
 }
