@@ -1,5 +1,5 @@
 //! `redgreen-bench`: the load generators behind `docs/benchmarks.md` (webhook intake over
-//! loopback, and queue throughput through the store).
+//! loopback, queue throughput through the store, and Cedar trigger decisions).
 
 mod delivery;
 mod intake;
@@ -7,6 +7,7 @@ mod latency;
 mod medians;
 mod queue;
 mod stand_in;
+mod trigger;
 
 use std::fmt::Display;
 use std::io::Write as _;
@@ -37,6 +38,10 @@ enum Command {
     /// Serves the local GitHub stand-in that `redgreen serve` checks permissions against
     /// during `intake` (prints its API URL and App id, then runs until interrupted).
     StandIn(stand_in::StandInArgs),
+    /// Cedar trigger decisions: the bare policy engine back to back, then the whole trigger
+    /// check (permission lookup against an in-process GitHub stand-in, cache warm) paced at
+    /// a constant rate.
+    Trigger(trigger::TriggerArgs),
 }
 
 #[tokio::main]
@@ -47,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Queue(args) => print(&queue::run(args).await?, cli.json),
         Command::Medians(args) => print(&medians::run(args)?, cli.json),
         Command::StandIn(args) => stand_in::run(args).await,
+        Command::Trigger(args) => print(&trigger::run(args).await?, cli.json),
     }
 }
 

@@ -12,3 +12,5 @@ mod medians;
 mod queue;
 #[path = "bench/support.rs"]
 mod support;
+#[path = "bench/trigger.rs"]
+mod trigger;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::{Protection, SandboxError};
+use crate::{AllowedHost, Protection, SandboxError};
 
 /// Where the task's workspace appears inside the sandbox (read-write).
 pub const WORKSPACE_DIR: &str = "/workspace";
@@ -51,6 +51,9 @@ pub struct SandboxConfig {
     /// When the supervisor runs as root: the unprivileged host identity the sandbox's user maps
     /// to (the workspace must be writable by it). `None` maps to the supervisor's own identity.
     pub host_identity: Option<HostIdentity>,
+    /// Where a proxy-phase run gets its private directory (mode 0700, removed afterwards)
+    /// holding the egress proxy's Unix socket. Never inside a workspace.
+    pub runtime_dir: PathBuf,
 }
 
 impl SandboxConfig {
@@ -63,6 +66,7 @@ impl SandboxConfig {
             cgroups: CgroupRoots::Detect,
             may_run_without: BTreeSet::new(),
             host_identity: None,
+            runtime_dir: PathBuf::from("/tmp"),
         }
     }
 
@@ -70,7 +74,24 @@ impl SandboxConfig {
         require_absolute(&self.helper_program, "helper_program")?;
         for path in &self.readonly_paths {
             require_absolute(path, "readonly_paths")?;
+            if path == Path::new("/") {
+                return Err(SandboxError::InvalidRequest(
+                    "readonly_paths must not contain / (the whole host)".into(),
+                ));
+            }
+            // These are the sandbox's own (fresh tmpfs, procfs, device nodes, the workspace,
+            // the relay's socket): a host path below them would be silently hidden.
+            if let Some(own) = ["/tmp", "/proc", "/dev", "/run/redgreen", WORKSPACE_DIR]
+                .into_iter()
+                .find(|own| path.starts_with(own))
+            {
+                return Err(SandboxError::InvalidRequest(format!(
+                    "readonly path {} is under {own}, which the sandbox provides itself",
+                    path.display()
+                )));
+            }
         }
+        require_absolute(&self.runtime_dir, "runtime_dir")?;
         Ok(())
     }
 }
@@ -101,12 +122,17 @@ pub enum CgroupRoots {
 }
 
 /// Network access of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Network {
-    /// Nothing but a private loopback: no route out, only `AF_UNIX` sockets may be created
-    /// (the agent phase).
+    /// Nothing but a private loopback that is not even up: no route anywhere, only `AF_UNIX`
+    /// sockets may be created (the agent phase).
     #[default]
     None,
+    /// The setup phase: the only way out is redgreen's HTTP(S) egress proxy, which runs on the
+    /// host side and lets through only requests for these hosts (see [`crate::EgressRecord`]
+    /// for what is recorded). Inside, the proxy is `http://127.0.0.1:<port>` on the private
+    /// loopback, given to the command as `HTTP_PROXY`/`HTTPS_PROXY`; nothing else is reachable.
+    Proxy { allowed_hosts: Vec<AllowedHost> },
 }
 
 /// Resource limits of one run.

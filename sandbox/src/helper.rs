@@ -8,7 +8,8 @@
 //!    and kills it at the wall-clock deadline.
 //! 2. `init` (PID 1 of the new PID namespace, root of the new user namespace): builds the new
 //!    root and pivots into it, starts `launch`, relays its report, reaps, and reports how the
-//!    command ended. When it exits the kernel kills everything left in the namespace.
+//!    command ended. In the proxy phase it also brings the loopback up and runs the egress
+//!    relay (`relay.rs`) on a thread. When it exits the kernel kills everything left in the namespace.
 //! 3. `launch`: enters a nested user namespace as uid 1000, sets rlimits, drops every
 //!    capability, sets no_new_privs, applies Landlock then seccomp, and execs the command.
 
@@ -16,7 +17,9 @@ mod control;
 mod init;
 mod landlock_rules;
 mod launch;
+mod loopback;
 mod namespaces;
+mod relay;
 mod rootfs;
 mod seccomp_filter;
 

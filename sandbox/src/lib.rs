@@ -4,18 +4,22 @@
 //! namespaces; a minimal root of read-only binds plus the read-write workspace, entered with
 //! `pivot_root`; a non-root uid with no capabilities and no_new_privs; Landlock and a seccomp
 //! filter; cgroup limits, rlimits, a wall-clock deadline that kills the whole PID namespace,
-//! and output kept as head and tail under a cap. See `helper.rs` for the process model.
+//! and output kept as head and tail under a cap. See `helper.rs` for the process model. The
+//! setup phase ([`Network::Proxy`]) reaches allow-listed hosts only, through the host-side
+//! egress proxy in `egress.rs`; the agent phase ([`Network::None`]) reaches nothing.
 //!
 //! The executable named in [`SandboxConfig::helper_program`] must call
 //! [`enter_helper_if_requested`] first thing in `main`.
 
 mod cgroup;
 mod config;
+mod egress;
 mod error;
 mod helper;
 mod outcome;
 mod output;
 mod protocol;
+mod splice;
 mod supervisor;
 mod toolchain;
 
@@ -23,6 +27,7 @@ pub use config::{
     CgroupRoots, DEFAULT_SYSTEM_PATHS, HostIdentity, Limits, Network, RunRequest, SANDBOX_UID,
     SandboxConfig, WORKSPACE_DIR,
 };
+pub use egress::{AllowedHost, EgressRecord};
 pub use error::SandboxError;
 pub use helper::{HELPER_ARG, enter_helper_if_requested};
 pub use outcome::{Protection, SandboxOutcome};

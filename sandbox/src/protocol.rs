@@ -16,6 +16,9 @@ pub(crate) struct InitConfig {
     pub workspace: String,
     pub tmp_bytes: u64,
     pub timeout_ms: u64,
+    /// The host path of the egress proxy's socket in the proxy phase: init binds it into the
+    /// new root and relays the loopback proxy port to it. `None` in the agent phase.
+    pub egress_socket: Option<String>,
     pub launch: LaunchConfig,
 }
 
@@ -34,8 +37,10 @@ pub(crate) struct LaunchConfig {
     pub landlock_required: bool,
     /// Refuse to exec when the seccomp filter cannot be installed.
     pub seccomp_required: bool,
-    /// Deny every socket family but `AF_UNIX`.
-    pub unix_sockets_only: bool,
+    /// The loopback port of the egress relay (proxy phase): `AF_INET` and `AF_INET6` sockets
+    /// are allowed and TCP may connect to this port only. `None` (agent phase): every socket
+    /// family but `AF_UNIX` is denied and so is all TCP.
+    pub relay_port: Option<u16>,
 }
 
 /// One line from a helper stage to the supervisor.

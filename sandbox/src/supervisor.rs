@@ -13,12 +13,13 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, pidfd_open, pidfd_send_signal};
 
 use crate::cgroup::{CgroupLayout, CgroupStats, RunCgroup, remove_stale};
+use crate::egress::EgressProxy;
 use crate::helper::{ControlSocket, GO, HELPER_ARG, STAGE_NAMESPACES};
 use crate::output::OutputCollector;
 use crate::protocol::{InitConfig, LaunchConfig, Report};
 use crate::{
-    CapturedOutput, Network, Protection, RunRequest, SandboxConfig, SandboxError, SandboxOutcome,
-    WORKSPACE_DIR,
+    CapturedOutput, EgressRecord, Network, Protection, RunRequest, SandboxConfig, SandboxError,
+    SandboxOutcome, WORKSPACE_DIR,
 };
 
 /// How long past the run's own deadline the supervisor waits for the helper before killing it
@@ -49,6 +50,9 @@ pub struct SandboxRun {
     pub outcome: SandboxOutcome,
     pub stdout: CapturedOutput,
     pub stderr: CapturedOutput,
+    /// Every request the egress proxy saw, in order, with its verdict (proxy phase only;
+    /// at most 10,000 are kept, all are logged).
+    pub egress: Vec<EgressRecord>,
 }
 
 impl Sandbox {
@@ -92,6 +96,15 @@ impl Sandbox {
             }
         };
 
+        let proxy = match &request.network {
+            Network::None => None,
+            Network::Proxy { allowed_hosts } => Some(EgressProxy::start(
+                &self.config.runtime_dir,
+                self.config.host_identity,
+                allowed_hosts.clone(),
+            )?),
+        };
+
         let config = InitConfig {
             readonly_paths: self
                 .config
@@ -102,6 +115,9 @@ impl Sandbox {
             workspace: request.workspace.to_string_lossy().into_owned(),
             tmp_bytes: request.limits.tmp_bytes,
             timeout_ms: duration_ms(request.limits.timeout),
+            egress_socket: proxy
+                .as_ref()
+                .map(|proxy| proxy.socket().to_string_lossy().into_owned()),
             launch: LaunchConfig {
                 program: request.program.clone(),
                 args: request.args.clone(),
@@ -115,7 +131,8 @@ impl Sandbox {
                 nproc_fallback: cgroup.is_none().then_some(u64::from(request.limits.pids)),
                 landlock_required: required(Protection::Landlock),
                 seccomp_required: required(Protection::Seccomp),
-                unix_sockets_only: request.network == Network::None,
+                // Set by init once the relay listens.
+                relay_port: None,
             },
         };
 
@@ -181,6 +198,7 @@ impl Sandbox {
         let _ = helper.wait();
 
         let reports = reports.join().unwrap_or_default();
+        let egress = proxy.map(EgressProxy::finish).unwrap_or_default();
         let stdout = join_collector(stdout);
         let stderr = join_collector(stderr);
         let stats = cgroup.as_ref().map(RunCgroup::stats).unwrap_or_default();
@@ -207,6 +225,7 @@ impl Sandbox {
             outcome,
             stdout,
             stderr,
+            egress,
         })
     }
 }

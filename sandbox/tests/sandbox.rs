@@ -8,6 +8,8 @@ mod support;
 
 #[path = "sandbox/basics.rs"]
 mod basics;
+#[path = "sandbox/egress.rs"]
+mod egress;
 #[path = "sandbox/filesystem.rs"]
 mod filesystem;
 #[path = "sandbox/identity.rs"]

@@ -10,6 +10,7 @@ pub mod machine;
 pub mod mention;
 pub mod outbound;
 pub mod refs;
+pub mod repo_config;
 pub mod run;
 pub mod timestamp;
 pub mod untrusted;

@@ -4,7 +4,7 @@ pub mod envelope;
 pub mod route;
 pub mod signature;
 
-pub use envelope::{Actor, ActorKind, Envelope, ParseError, Repository, parse};
+pub use envelope::{Actor, ActorKind, Envelope, ParseError, Repository, parse, parse_with_bots};
 pub use route::{
     CommentRef, ControlRequest, IgnoreReason, InstallationChange, Route, RunRequest, Target,
 };

@@ -1,6 +1,10 @@
 //! The branch-protection doctor: does the default branch require a pull request with at least
 //! one approving review, and could the App get around that? If not protected, it opens one
 //! issue explaining the exact settings to apply. It never changes a setting itself.
+//!
+//! Which issue it opened is remembered by the caller (the store keeps one per installation,
+//! repository and branch), not found again on GitHub: listing a repository's issues is
+//! costly on a busy repository and a title can be edited by anyone.
 
 use serde_json::Value;
 
@@ -36,8 +40,8 @@ struct Enforcement {
 pub enum IssueOutcome {
     /// The branch is protected; no issue is needed.
     Protected,
-    /// An open issue with the same title already exists (its number).
-    AlreadyOpen(u64),
+    /// The doctor opened an issue for this branch before (its number); no second one.
+    AlreadyOpened(u64),
     /// A new issue was opened (its number).
     Opened(u64),
 }
@@ -49,7 +53,7 @@ impl ProtectionReport {
         self.requires_pull_request && self.required_approvals >= 1 && self.bypasses.is_empty()
     }
 
-    /// The title of the issue; fixed per branch, so a second run finds the first issue.
+    /// The title of the issue, fixed per branch.
     pub fn issue_title(&self) -> String {
         format!(
             "redgreen: require a reviewed pull request to merge into `{}`",
@@ -100,8 +104,7 @@ into `{branch}` without a reviewed pull request, for everyone, redgreen included
 - **Do not allow bypassing the above settings** (turns on `enforce_admins`)
 - Under \"Allow specified actors to bypass required pull requests\": nobody, and in particular not the redgreen App
 
-redgreen does not change these settings itself, and will not open this issue again while it \
-is open. Run `redgreen doctor --repo {repository}` to check again after changing them.",
+redgreen does not change these settings itself, and will not open this issue again. Run `redgreen doctor --repo {repository}` to check again after changing them.",
             repository = self.repository,
             found = if found.is_empty() {
                 "- Nothing definite; see below.".to_owned()
@@ -183,20 +186,29 @@ pub async fn doctor(repo: &RepoClient) -> Result<ProtectionReport, GitHubError> 
     Ok(report)
 }
 
-/// Opens the report's issue when the branch is not protected, unless one is already open.
+/// Opens the report's issue when the branch is not protected, unless `already_opened` names
+/// the issue the doctor opened for this branch before. The caller records an
+/// [`IssueOutcome::Opened`] number so that the next run passes it back.
 pub async fn open_issue_if_unprotected(
     repo: &RepoClient,
     report: &ProtectionReport,
+    already_opened: Option<u64>,
 ) -> Result<IssueOutcome, GitHubError> {
     if report.is_protected() {
         return Ok(IssueOutcome::Protected);
     }
-    let title = report.issue_title();
-    let open = repo.list_open_issues().await?;
-    if let Some(existing) = open.iter().find(|issue| issue.title == title) {
-        return Ok(IssueOutcome::AlreadyOpen(existing.number));
+    if let Some(number) = already_opened {
+        return Ok(IssueOutcome::AlreadyOpened(number));
     }
-    let issue = repo.create_issue(&title, &report.issue_body(), &[]).await?;
+    let issue = repo
+        .create_issue(&report.issue_title(), &report.issue_body(), &[])
+        .await?;
+    tracing::info!(
+        repository = %report.repository,
+        branch = %report.branch,
+        issue = issue.number,
+        "branch-protection issue opened"
+    );
     Ok(IssueOutcome::Opened(issue.number))
 }
 

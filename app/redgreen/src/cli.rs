@@ -1,4 +1,5 @@
-//! The command line: `redgreen serve`, `redgreen audit verify`, `redgreen sandbox run`.
+//! The command line: `redgreen serve`, `redgreen audit verify`, `redgreen doctor`,
+//! `redgreen sandbox run`, and the code index (`index`, `search`, `map`, `localize`).
 
 use std::path::PathBuf;
 
@@ -24,11 +25,16 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check a repository's default-branch protection; exit 0 when a reviewed pull request
+    /// is required of everyone (redgreen included), 1 when not, 2 when it cannot be checked.
+    Doctor(DoctorArgs),
     /// The no-egress sandbox that repository code runs in.
     Sandbox {
         #[command(subcommand)]
         command: SandboxCommand,
     },
+    #[command(flatten)]
+    CodeIndex(crate::code_index::CodeIndexCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,19 +49,51 @@ pub struct SandboxRunArgs {
     /// The workspace directory (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
-    /// Wall-clock limit; the whole process tree is killed at the deadline.
-    #[arg(long, default_value_t = 600)]
-    pub timeout_secs: u64,
+    /// Wall-clock limit in seconds; the whole process tree is killed at the deadline.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
     /// Memory limit in MiB.
-    #[arg(long, default_value_t = 2048)]
-    pub memory_mib: u64,
-    /// Print the result object (PRODUCT.md's sandbox result) as JSON on stdout, after the
-    /// command's own output.
+    #[arg(long, value_name = "MB", default_value_t = 2048)]
+    pub memory: u64,
+    /// Process and thread limit.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub pids: u32,
+    /// `none`: no network at all (the agent phase); `proxy`: only the egress proxy, which lets
+    /// through requests to the `--allow-host` hosts (the setup phase).
+    #[arg(long, value_enum, default_value_t = SandboxNet::None)]
+    pub net: SandboxNet,
+    /// A host the egress proxy lets through (`HOST` for ports 80 and 443, `HOST:PORT` for one
+    /// port); repeat for more. Only with `--net proxy`.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// Print the result object (PRODUCT.md's sandbox result) as JSON on the last line of
+    /// stderr, after the command's own output.
     #[arg(long)]
     pub json: bool,
     /// The program (looked up in the sandbox's PATH) and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+/// The network a `redgreen sandbox run` command gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxNet {
+    None,
+    Proxy,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The repository, as `owner/name`.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// When unprotected, open the issue explaining the settings to apply (once per branch:
+    /// the issue is recorded in redgreen's database).
+    #[arg(long)]
+    pub open_issue: bool,
 }
 
 #[derive(Debug, Subcommand)]

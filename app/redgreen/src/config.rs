@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Every configuration key, as named in PRODUCT.md. The same names are accepted as keys of
 /// `redgreen.toml` (either as written here or in lower case without the prefix).
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 16] = [
     "REDGREEN_LISTEN",
     "REDGREEN_DATA_DIR",
     "REDGREEN_DATABASE_URL",
@@ -25,6 +25,8 @@ const KEYS: [&str; 14] = [
     "REDGREEN_LLM_MODEL",
     "REDGREEN_API_TOKEN",
     "REDGREEN_WORKERS",
+    "REDGREEN_TRIGGER_ALLOWED_BOTS",
+    "REDGREEN_SANDBOX_READONLY_PATHS",
 ];
 
 /// Which model API redgreen speaks.
@@ -63,6 +65,13 @@ pub struct Config {
     pub llm_model: Option<String>,
     pub api_token: Option<SecretString>,
     pub workers: usize,
+    /// Bots allowed to trigger commands (`REDGREEN_TRIGGER_ALLOWED_BOTS`, comma-separated
+    /// logins such as `dependabot[bot]`); every other bot is ignored. redgreen's own account
+    /// is refused here: it never triggers anything.
+    pub trigger_allowed_bots: Vec<String>,
+    /// Host paths the sandbox exposes read-only besides the system paths and the detected
+    /// toolchains (`REDGREEN_SANDBOX_READONLY_PATHS`, colon-separated absolute paths).
+    pub sandbox_readonly_paths: Vec<PathBuf>,
 }
 
 /// Secrets are shown only as present or absent.
@@ -85,6 +94,8 @@ impl fmt::Debug for Config {
             .field("llm_model", &self.llm_model)
             .field("api_token", &set(&self.api_token))
             .field("workers", &self.workers)
+            .field("trigger_allowed_bots", &self.trigger_allowed_bots)
+            .field("sandbox_readonly_paths", &self.sandbox_readonly_paths)
             .finish()
     }
 }
@@ -266,6 +277,34 @@ impl Sources {
                     message: format!("{text:?} is not a number from 1 to 256"),
                 })?,
         };
+        let trigger_allowed_bots: Vec<String> = self
+            .get("REDGREEN_TRIGGER_ALLOWED_BOTS")
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|login| !login.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let own = format!("{bot_name}[bot]");
+        if let Some(login) = trigger_allowed_bots
+            .iter()
+            .find(|login| login.eq_ignore_ascii_case(&own))
+        {
+            return Err(ConfigError::Invalid {
+                key: "REDGREEN_TRIGGER_ALLOWED_BOTS",
+                message: format!("{login:?} is redgreen's own account, which never triggers work"),
+            });
+        }
+        if let Some(login) = trigger_allowed_bots.iter().find(|login| {
+            !login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_[]".contains(c))
+        }) {
+            return Err(ConfigError::Invalid {
+                key: "REDGREEN_TRIGGER_ALLOWED_BOTS",
+                message: format!("{login:?} is not a GitHub login like dependabot[bot]"),
+            });
+        }
         let github_private_key = match self.get("REDGREEN_GITHUB_PRIVATE_KEY") {
             None => None,
             Some(value) => Some(load_private_key(value)?),
@@ -285,7 +324,38 @@ impl Sources {
             llm_model: self.get("REDGREEN_LLM_MODEL").map(str::to_owned),
             api_token: self.secret("REDGREEN_API_TOKEN"),
             workers,
+            trigger_allowed_bots,
+            sandbox_readonly_paths: self.sandbox_readonly_paths()?,
         })
+    }
+
+    /// `REDGREEN_SANDBOX_READONLY_PATHS`: colon-separated host paths, each absolute and
+    /// existing, exposed read-only in every sandbox. `redgreen sandbox run` reads only this.
+    pub fn sandbox_readonly_paths(&self) -> Result<Vec<PathBuf>, ConfigError> {
+        let key = "REDGREEN_SANDBOX_READONLY_PATHS";
+        let Some(value) = self.get(key) else {
+            return Ok(Vec::new());
+        };
+        value
+            .split(':')
+            .filter(|entry| !entry.trim().is_empty())
+            .map(|entry| {
+                let path = PathBuf::from(entry.trim());
+                if !path.is_absolute() {
+                    return Err(ConfigError::Invalid {
+                        key,
+                        message: format!("{} is not an absolute path", path.display()),
+                    });
+                }
+                if !path.exists() {
+                    return Err(ConfigError::Invalid {
+                        key,
+                        message: format!("{} does not exist", path.display()),
+                    });
+                }
+                Ok(path)
+            })
+            .collect()
     }
 }
 

@@ -2,9 +2,14 @@
 //! crate. Only this crate depends on more than one of redgreen's other crates.
 
 pub mod cli;
+pub mod code_index;
 pub mod config;
+pub mod denial_reply;
+pub mod doctor_cli;
 pub mod github_permissions;
 pub mod progress;
+pub mod protection_doctor;
+pub mod repo_minimum;
 pub mod run_driver;
 pub mod sandbox_run;
 pub mod serve;

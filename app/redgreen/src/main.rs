@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     } = &cli.command
     {
         // No configuration, runtime or telemetry: the sandbox is synchronous and needs none.
-        return match redgreen::sandbox_run::run(args) {
+        return match redgreen::sandbox_run::run(args, cli.config.as_deref()) {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("redgreen: {error:#}");
@@ -26,12 +26,17 @@ fn main() -> ExitCode {
             }
         };
     }
+    // `doctor` answers 0 and 1 with its verdict, so its errors need a code of their own.
+    let failure = match cli.command {
+        Command::Doctor(_) => ExitCode::from(2),
+        _ => ExitCode::FAILURE,
+    };
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
             // `{:#}` prints the context chain on one line; no error here carries a secret.
             eprintln!("redgreen: {error:#}");
-            ExitCode::FAILURE
+            failure
         }
     }
 }
@@ -40,18 +45,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Sources::from_process(cli.config.as_deref())
         .and_then(Sources::into_config)
         .context("invalid configuration")?;
+    // The code index parses on every core with rayon; it needs no async runtime.
+    let command = match cli.command {
+        Command::CodeIndex(command) => {
+            redgreen::code_index::run(command, &config.data_dir)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        command => command,
+    };
     // Telemetry lives outside the runtime: the OTLP exporter's blocking HTTP client must be
     // created and dropped off the async threads, and it flushes after the runtime stops.
-    let _telemetry = match cli.command {
+    let _telemetry = match command {
         Command::Serve => {
             let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
             Some(redgreen::telemetry::init(otlp.as_deref())?)
         }
-        Command::Audit { .. } | Command::Sandbox { .. } => None,
+        Command::Audit { .. }
+        | Command::Sandbox { .. }
+        | Command::Doctor(_)
+        | Command::CodeIndex(_) => None,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Serve => {
                 redgreen::serve::serve(config).await?;
                 Ok(ExitCode::SUCCESS)
@@ -59,8 +75,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Audit {
                 command: AuditCommand::Verify { json },
             } => audit_verify(&config, json).await,
-            // Handled in `main`, before any runtime exists.
-            Command::Sandbox { .. } => Ok(ExitCode::FAILURE),
+            Command::Doctor(args) => redgreen::doctor_cli::run(&config, &args).await,
+            // Handled before any runtime exists.
+            Command::Sandbox { .. } | Command::CodeIndex(_) => Ok(ExitCode::FAILURE),
         }
     })
 }

@@ -1,16 +1,22 @@
 //! The task handler of `redgreen serve`: drives runs through the core state machine,
-//! checkpointing after every step, and dispatches the other task kinds.
+//! checkpointing after every step, and dispatches the other task kinds (denial replies,
+//! installation changes with the branch-protection doctor, run control).
 
 use std::collections::VecDeque;
 use std::future::Future;
 
 use redgreen_core::machine::{Effect, Event, Failure, Machine, step};
+use redgreen_core::webhook::InstallationChange;
 use redgreen_core::{InstallationId, RunId, RunState};
+use redgreen_github::{GitHubClient, RepoName};
+use redgreen_server::trigger::DenialReply;
 use redgreen_store::{LeasedTask, RunRecord, RunTransition, Scope, Store};
 use tracing::{Instrument, info, info_span, warn};
 
+use crate::denial_reply::post_denial_reply;
 use crate::now;
 use crate::progress::GitHubProgress;
+use crate::protection_doctor::check_repository;
 use crate::worker_pool::{TaskError, TaskHandler};
 
 /// Does the work of one phase of a run and reports how it went.
@@ -43,6 +49,7 @@ pub struct RunDriver<P> {
     store: Store,
     phases: P,
     progress: Option<GitHubProgress>,
+    github: Option<GitHubClient>,
 }
 
 impl<P: PhaseRunner> RunDriver<P> {
@@ -51,7 +58,15 @@ impl<P: PhaseRunner> RunDriver<P> {
             store,
             phases,
             progress: None,
+            github: None,
         }
+    }
+
+    /// The GitHub App, for the tasks that act on GitHub outside a run: denial replies and
+    /// the branch-protection doctor on installation changes.
+    pub fn with_github(mut self, client: GitHubClient) -> RunDriver<P> {
+        self.github = Some(client);
+        self
     }
 
     /// Publishes each run's progress on GitHub (the 👀 reaction and the progress comment).
@@ -135,6 +150,55 @@ impl<P: PhaseRunner> RunDriver<P> {
         Ok(())
     }
 
+    /// Runs the branch-protection doctor on every repository the change added, opening the
+    /// explanatory issue (once) where a default branch is unprotected. A repository that
+    /// cannot be checked fails the task after the others were checked; the retry re-checks
+    /// all of them without opening any issue twice.
+    async fn installation_changed(
+        &self,
+        installation: InstallationId,
+        payload: &serde_json::Value,
+    ) -> Result<(), TaskError> {
+        let change: InstallationChange = serde_json::from_value(payload.clone())
+            .map_err(|e| TaskError::Permanent(format!("unreadable installation change: {e}")))?;
+        let added = change.repositories_added.len();
+        info!(action = %change.action, added, "installation change");
+        let Some(client) = &self.github else {
+            if !change.repositories_added.is_empty() {
+                warn!("no GitHub App configured: the branch-protection doctor cannot run");
+            }
+            return Ok(());
+        };
+        let mut failures = Vec::new();
+        let mut retryable = false;
+        for repository in &change.repositories_added {
+            let result = match RepoName::parse(repository) {
+                Ok(name) => check_repository(client, Some(&self.store), installation, &name)
+                    .await
+                    .map_err(|e| (e.is_retryable(), e.to_string())),
+                Err(e) => Err((false, e.to_string())),
+            };
+            match result {
+                Ok(outcome) => info!(
+                    %repository,
+                    protected = outcome.report.is_protected(),
+                    issue = ?outcome.issue,
+                    "branch protection checked"
+                ),
+                Err((can_retry, error)) => {
+                    warn!(%repository, %error, "the branch-protection doctor failed");
+                    retryable |= can_retry;
+                    failures.push(format!("{repository}: {error}"));
+                }
+            }
+        }
+        match (failures.is_empty(), retryable) {
+            (true, _) => Ok(()),
+            (false, true) => Err(TaskError::Retryable(failures.join("; "))),
+            (false, false) => Err(TaskError::Permanent(failures.join("; "))),
+        }
+    }
+
     async fn cancel_requested(&self, scope: Scope, id: RunId) -> Result<bool, TaskError> {
         let run = self.store.get_run(scope, id).await.map_err(store_error)?;
         Ok(run.is_some_and(|run| run.cancel_requested))
@@ -145,11 +209,26 @@ impl<P: PhaseRunner> TaskHandler for RunDriver<P> {
     async fn handle(&self, task: &LeasedTask) -> Result<(), TaskError> {
         match (task.kind.as_str(), task.installation, task.run) {
             ("run", Some(installation), Some(run)) => self.drive(installation, run).await,
-            // The installation and its repositories were recorded with the delivery; the
-            // branch-protection doctor will hang off this task.
-            ("installation", Some(_), _) => {
-                info!(change = %task.payload, "installation change recorded");
-                Ok(())
+            // The installation and its repositories were recorded with the delivery.
+            ("installation", Some(installation), _) => {
+                self.installation_changed(installation, &task.payload).await
+            }
+            ("reply", Some(installation), None) => {
+                let reply: DenialReply = serde_json::from_value(task.payload.clone())
+                    .map_err(|e| TaskError::Permanent(format!("unreadable reply task: {e}")))?;
+                let client = self.github.as_ref().ok_or_else(|| {
+                    TaskError::Permanent("no GitHub App configured to post the reply".into())
+                })?;
+                post_denial_reply(client, installation, &reply)
+                    .await
+                    .map(drop)
+                    .map_err(|e| {
+                        if e.is_retryable() {
+                            TaskError::Retryable(e.to_string())
+                        } else {
+                            TaskError::Permanent(e.to_string())
+                        }
+                    })
             }
             ("control", _, _) => Err(TaskError::Permanent(
                 "run-control commands (status, cancel, retry, continue) are not handled by \

@@ -1,24 +1,48 @@
 //! `redgreen sandbox run`: one command in the no-egress sandbox, from the command line.
 
 use std::io::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use redgreen_sandbox::{Limits, RunRequest, Sandbox, SandboxConfig, detect_toolchains};
+use redgreen_sandbox::{
+    AllowedHost, Limits, Network, RunRequest, Sandbox, SandboxConfig, detect_toolchains,
+};
 
-use crate::cli::SandboxRunArgs;
+use crate::cli::{SandboxNet, SandboxRunArgs};
+use crate::config::Sources;
 
 /// Runs the command `args` names and exits like it (124 when timed out, 137 when killed for
-/// memory, 128 + the signal when killed otherwise).
-pub fn run(args: &SandboxRunArgs) -> anyhow::Result<ExitCode> {
+/// memory, 128 + the signal when killed otherwise). With `--json` the result object is the
+/// last line of stderr.
+pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let SandboxRunArgs {
         workspace,
-        timeout_secs,
-        memory_mib,
+        timeout,
+        memory,
+        pids,
+        net,
+        allow_hosts,
         json,
         command,
     } = args;
+    let network = match net {
+        SandboxNet::None if !allow_hosts.is_empty() => {
+            anyhow::bail!("--allow-host needs --net proxy")
+        }
+        SandboxNet::None => Network::None,
+        SandboxNet::Proxy => Network::Proxy {
+            allowed_hosts: allow_hosts
+                .iter()
+                .map(|host| host.parse::<AllowedHost>())
+                .collect::<Result<_, _>>()?,
+        },
+    };
+    // Only the sandbox's own key is read: this command needs no server configuration.
+    let extra_readonly = Sources::from_process(config_file)
+        .and_then(|sources| sources.sandbox_readonly_paths())
+        .context("invalid sandbox configuration")?;
     let workspace = match workspace {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -32,27 +56,52 @@ pub fn run(args: &SandboxRunArgs) -> anyhow::Result<ExitCode> {
     // The helper is this very binary, re-executed (see `main`).
     let helper = std::env::current_exe().context("cannot find the redgreen executable")?;
     let mut config = SandboxConfig::new(helper);
-    // Toolchains found under $HOME (rustup, pyenv, ...) are exposed read-only. This is the
-    // one place `redgreen sandbox run` reads the environment besides PATH lookups inside.
+    // Toolchains found under $HOME (rustup, pyenv, ...) are exposed read-only, then the
+    // operator's own paths. This is the one place `redgreen sandbox run` reads the
+    // environment besides the configuration.
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let toolchains = detect_toolchains(home.as_deref());
     config.expose_toolchains(&toolchains);
+    for path in extra_readonly {
+        if !config.readonly_paths.contains(&path) {
+            config.readonly_paths.push(path);
+        }
+    }
     let sandbox = Sandbox::new(config).context("the sandbox cannot run on this host")?;
     let mut request = RunRequest::new(program.clone(), workspace)
         .args(args.iter().cloned())
         .with_toolchains(&toolchains);
     request.limits = Limits {
-        timeout: Duration::from_secs(*timeout_secs),
-        memory_bytes: memory_mib.saturating_mul(1 << 20),
+        timeout: Duration::from_secs(*timeout),
+        memory_bytes: memory.saturating_mul(1 << 20),
+        pids: *pids,
         ..Limits::default()
     };
+    request.network = network;
     let run = sandbox
         .run(&request)
         .context("the sandboxed command could not run")?;
     std::io::stdout().write_all(run.stdout.to_text().as_bytes())?;
-    std::io::stderr().write_all(run.stderr.to_text().as_bytes())?;
+    let mut stderr = std::io::stderr().lock();
+    let command_stderr = run.stderr.to_text();
+    stderr.write_all(command_stderr.as_bytes())?;
+    // What follows starts on a line of its own even when the command's stderr did not end
+    // with a newline.
+    if !command_stderr.is_empty() && !command_stderr.ends_with('\n') {
+        stderr.write_all(b"\n")?;
+    }
+    // The proxy's log, for the operator (this command installs no tracing subscriber).
+    for record in &run.egress {
+        let verdict = if record.allowed { "allowed" } else { "denied" };
+        let reason = record.reason.as_deref().unwrap_or("");
+        writeln!(
+            stderr,
+            "redgreen sandbox egress: {} {}:{} {verdict} {reason}",
+            record.method, record.host, record.port
+        )?;
+    }
     if *json {
-        println!("{}", serde_json::to_string(&run.outcome)?);
+        writeln!(stderr, "{}", serde_json::to_string(&run.outcome)?)?;
     }
     let outcome = &run.outcome;
     let code = if outcome.timed_out {

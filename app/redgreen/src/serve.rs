@@ -16,6 +16,7 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::github_permissions::GitHubPermissions;
 use crate::progress::GitHubProgress;
+use crate::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
 use crate::run_driver::{MissingCapabilities, RunDriver};
 use crate::worker_pool::{PoolConfig, WorkerPool};
 
@@ -50,7 +51,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let lookup = github.clone().map(|client| {
         Arc::new(GitHubPermissions(client)) as Arc<dyn redgreen_server::trigger::PermissionLookup>
     });
-    let trigger_check = TriggerCheck::new(policy, lookup, Permission::Write);
+    let mut trigger_check = TriggerCheck::new(policy, lookup, Permission::Write)
+        .with_bots(&config.bot_name, config.trigger_allowed_bots.clone());
+    if let Some(client) = &github {
+        trigger_check = trigger_check
+            .with_repository_minimum(Arc::new(RepoMinimum::new(client.clone(), REPO_MINIMUM_TTL)));
+    }
     let metrics = Arc::new(Metrics::default());
     let app = router(AppState {
         store: store.clone(),
@@ -69,7 +75,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let worker_name = format!("{}:{}", hostname(), std::process::id());
     let mut driver = RunDriver::new(store.clone(), MissingCapabilities);
     if let Some(client) = github {
-        driver = driver.with_progress(GitHubProgress::new(client));
+        driver = driver
+            .with_progress(GitHubProgress::new(client.clone()))
+            .with_github(client);
     }
     let pool = WorkerPool::start(
         store,
@@ -122,7 +130,7 @@ fn hostname() -> String {
 /// The GitHub App client, when the App is configured (`REDGREEN_GITHUB_APP_ID` and
 /// `REDGREEN_GITHUB_PRIVATE_KEY`). Without it every command is denied, because no actor's
 /// permission can be checked (fail closed), and runs cannot reach GitHub.
-fn github_client(config: &Config) -> anyhow::Result<Option<GitHubClient>> {
+pub(crate) fn github_client(config: &Config) -> anyhow::Result<Option<GitHubClient>> {
     let (Some(app_id), Some(key)) = (&config.github_app_id, &config.github_private_key) else {
         warn!(
             "REDGREEN_GITHUB_APP_ID and REDGREEN_GITHUB_PRIVATE_KEY are not both set: every \

@@ -1,12 +1,20 @@
 //! Tests of the `redgreen` binary crate: configuration, the worker pool (including a real
-//! SIGKILL crash), the run driver, `redgreen serve` as a process, and `redgreen sandbox run`.
+//! SIGKILL crash), the run driver, `redgreen serve` as a process (also end to end against a
+//! GitHub stand-in: who may trigger work, token expiry, rate limits), `redgreen sandbox run`,
+//! and the code index commands.
 
 // A failing test should stop right where it fails, with the value that was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod redgreen {
+    mod allowed_bots;
+    mod code_index;
     mod config;
     mod crash;
+    mod denial;
+    mod doctor;
+    mod e2e;
+    mod repo_config;
     mod run_driver;
     mod sandbox_cli;
     mod serve;

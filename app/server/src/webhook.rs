@@ -13,7 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use redgreen_core::webhook::{Envelope, Route, parse, verify_signature};
+use redgreen_core::webhook::{Envelope, Route, parse_with_bots, verify_signature};
 use redgreen_core::{Command, DeliveryId, RunId, RunKind, TaskId};
 use redgreen_store::Recorded;
 use secrecy::{ExposeSecret, SecretString};
@@ -154,7 +154,12 @@ fn check_headers<'a>(
 
 /// Parses, routes and stores a verified delivery.
 async fn record(state: &AppState, verified: &Verified) -> Result<Answer, HttpError> {
-    let envelope = parse(&verified.event, &verified.body, &state.config.bot_name)?;
+    let envelope = parse_with_bots(
+        &verified.event,
+        &verified.body,
+        &state.config.bot_name,
+        state.trigger.allowed_bots(),
+    )?;
     if let Some(installation) = envelope.installation {
         tracing::Span::current().record("installation", installation.0);
     }

@@ -13,5 +13,7 @@ mod probes;
 mod property;
 #[path = "server/support.rs"]
 mod support;
+#[path = "server/trigger.rs"]
+mod trigger;
 #[path = "server/webhook.rs"]
 mod webhook;

@@ -11,6 +11,7 @@
 
 mod audit;
 mod deliveries;
+mod doctor_issues;
 mod queue;
 mod runs;
 

@@ -16,6 +16,7 @@
 mod audit;
 mod checkpointer;
 mod deliveries;
+mod doctor_issues;
 mod queue;
 mod runs;
 mod writer;

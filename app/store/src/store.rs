@@ -1,6 +1,6 @@
 //! The store's one interface over its two backends.
 
-use redgreen_core::{RunId, TaskId, Timestamp};
+use redgreen_core::{InstallationId, RunId, TaskId, Timestamp};
 
 use crate::error::StoreError;
 use crate::model::{
@@ -197,6 +197,30 @@ impl Store {
 
     pub async fn queue_depth(&self) -> Result<QueueDepth, StoreError> {
         dispatch!(self, s => s.queue_depth().await)
+    }
+
+    /// The number of the issue the branch-protection doctor opened for `repository`
+    /// (`owner/name`) and `branch` as `installation`, if it opened one.
+    pub async fn doctor_issue(
+        &self,
+        installation: InstallationId,
+        repository: &str,
+        branch: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.doctor_issue(installation, repository, branch).await)
+    }
+
+    /// Records the issue the doctor opened. Returns `false`, changing nothing, when one was
+    /// already recorded for this installation, repository and branch.
+    pub async fn record_doctor_issue(
+        &self,
+        installation: InstallationId,
+        repository: &str,
+        branch: &str,
+        issue_number: i64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.record_doctor_issue(installation, repository, branch, issue_number, now).await)
     }
 
     /// Recomputes every audit chain and reports each edited, inserted or deleted row.

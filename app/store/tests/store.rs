@@ -8,6 +8,8 @@
 
 #[path = "store/audit.rs"]
 mod audit;
+#[path = "store/doctor_issues.rs"]
+mod doctor_issues;
 #[path = "store/harness.rs"]
 mod harness;
 #[path = "store/intake.rs"]
@@ -51,6 +53,7 @@ macro_rules! suite {
 }
 
 suite! {
+    doctor_issues::the_first_doctor_issue_is_kept_per_repository_and_branch,
     intake::migrations_are_idempotent_on_reconnect,
     intake::delivery_run_task_and_audit_are_written_together,
     intake::redelivery_is_duplicate_and_writes_nothing,

@@ -1,6 +1,8 @@
 //! What the stand-in remembers of each request, so tests can assert on what a client sent
 //! (and on what it never sent, such as a merge).
 
+use std::time::Instant;
+
 use serde_json::Value;
 
 /// How a request authenticated, as the stand-in judged it.
@@ -30,4 +32,7 @@ pub struct RecordedRequest {
     pub auth: AuthKind,
     /// The matched OpenAPI `operationId`, when the request matched one.
     pub operation: Option<String>,
+    /// When the stand-in received it, so a test can check that a client waited as long as a
+    /// `retry-after` asked before trying again.
+    pub received_at: Instant,
 }

@@ -50,10 +50,23 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let received_at = std::time::Instant::now();
     let mut world = world.lock();
     let path = uri.path().to_string();
     let query = uri.query().map(str::to_string);
     let (json_body, body_problem) = parse_body(&body);
+    // An armed expiry fires before this request's credential is checked, so the request that
+    // trips it is the first to be refused.
+    if let Some(armed) = world
+        .token_expiries
+        .iter()
+        .position(|(on, prefix)| *on == method && path.starts_with(prefix.as_str()))
+    {
+        world.token_expiries.remove(armed);
+        for token in world.tokens.values_mut() {
+            token.revoked = true;
+        }
+    }
     let auth = authenticate(&world, &headers);
     let mut recorded = RecordedRequest {
         method: method.to_string(),
@@ -67,6 +80,7 @@ async fn handle(
         status: 0,
         auth: auth.kind.clone(),
         operation: None,
+        received_at,
     };
     let answer = answer(
         &mut world,

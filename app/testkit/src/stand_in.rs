@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use axum::http::Method;
 use parking_lot::Mutex;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -356,6 +357,17 @@ impl GitHubStandIn {
         for token in self.world.lock().tokens.values_mut() {
             token.revoked = true;
         }
+    }
+
+    /// Token expiry in the middle of a client's work, without racing it: the next request
+    /// whose method is `method` and whose path starts with `path_prefix` finds every
+    /// installation token issued so far expired, and is itself answered 401 "Bad credentials"
+    /// like any request with a dead token; tokens issued afterwards work.
+    pub fn expire_tokens_on(&self, method: Method, path_prefix: impl Into<String>) {
+        self.world
+            .lock()
+            .token_expiries
+            .push((method, path_prefix.into()));
     }
 
     /// For the git remote: is this a live installation token?

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
+use axum::http::Method;
 use serde_json::Value;
 
 use crate::fault::Fault;
@@ -26,6 +27,8 @@ pub(crate) struct World {
     next_id: i64,
     pub reactions: Vec<Value>,
     pub faults: Vec<Fault>,
+    /// Armed by `GitHubStandIn::expire_tokens_on`: (method, path prefix), each firing once.
+    pub token_expiries: Vec<(Method, String)>,
     pub requests: Vec<RecordedRequest>,
     pub violations: Vec<String>,
     /// Answers of the stand-in itself that depart from GitHub's response schemas: bugs of
@@ -106,6 +109,7 @@ impl World {
             next_id: 1_000,
             reactions: Vec::new(),
             faults: Vec::new(),
+            token_expiries: Vec::new(),
             requests: Vec::new(),
             violations: Vec::new(),
             answer_mismatches: Vec::new(),

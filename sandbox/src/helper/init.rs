@@ -11,7 +11,7 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitStatus, wait};
 use nix::unistd::{Pid, sethostname, setsid};
 
-use super::{ControlSocket, HELPER_ARG, STAGE_INIT, STAGE_LAUNCH, rootfs, setup_failed};
+use super::{ControlSocket, HELPER_ARG, STAGE_INIT, STAGE_LAUNCH, relay, rootfs, setup_failed};
 use crate::protocol::{InitConfig, Report};
 
 /// Largest report the launcher may send; it sends one short line.
@@ -36,8 +36,27 @@ fn prepare(control: &ControlSocket) -> Result<Pid, String> {
     // The namespace stage is our parent; if it dies (killed by the supervisor), so do we.
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("set_pdeathsig: {e}"))?;
     setsid().map_err(|e| format!("setsid: {e}"))?;
-    let config: InitConfig = control.receive()?;
+    let mut config: InitConfig = control.receive()?;
     rootfs::build_and_enter(&config)?;
+    if config.egress_socket.is_some() {
+        let port = relay::start()?;
+        let proxy = format!("http://127.0.0.1:{port}");
+        let launch = &mut config.launch;
+        launch.relay_port = Some(port);
+        // Both spellings: tools disagree on which one they read. NO_PROXY is empty so that
+        // nothing is tried directly (it would fail anyway).
+        for (key, value) in [
+            ("HTTP_PROXY", proxy.as_str()),
+            ("HTTPS_PROXY", proxy.as_str()),
+            ("http_proxy", proxy.as_str()),
+            ("https_proxy", proxy.as_str()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ] {
+            launch.env.retain(|(existing, _)| existing != key);
+            launch.env.push((key.to_owned(), value.to_owned()));
+        }
+    }
     sethostname("redgreen-sandbox").map_err(|e| format!("sethostname: {e}"))?;
     // Not dumpable: the sandboxed processes (same host uid, nested user namespace) can neither
     // ptrace PID 1 nor read its /proc files.

@@ -88,7 +88,7 @@ fn lock_down(config: &LaunchConfig) -> Result<Vec<Protection>, LockDownError> {
     nix::sys::prctl::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))?;
 
     let mut enforced = Vec::new();
-    match landlock_rules::restrict_self(config.unix_sockets_only) {
+    match landlock_rules::restrict_self(config.relay_port) {
         Ok(()) => enforced.push(Protection::Landlock),
         Err(reason) if config.landlock_required => {
             return Err(LockDownError::Missing {
@@ -98,7 +98,7 @@ fn lock_down(config: &LaunchConfig) -> Result<Vec<Protection>, LockDownError> {
         }
         Err(_) => {}
     }
-    match seccomp_filter::apply(config.unix_sockets_only) {
+    match seccomp_filter::apply(config.relay_port.is_some()) {
         Ok(()) => enforced.push(Protection::Seccomp),
         Err(reason) if config.seccomp_required => {
             return Err(LockDownError::Missing {

@@ -12,6 +12,7 @@ use nix::sys::stat::Mode;
 use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::unistd::{chdir, pivot_root};
 
+use super::relay;
 use crate::config::WORKSPACE_DIR;
 use crate::protocol::InitConfig;
 
@@ -66,6 +67,15 @@ pub(super) fn build_and_enter(config: &InitConfig) -> Result<(), String> {
         }) => fd,
         _ => return Err(format!("workspace {} is not a directory", config.workspace)),
     };
+    let egress_socket = match &config.egress_socket {
+        Some(path) => match open_source(Path::new(path))? {
+            Some(Source::Opened {
+                fd, is_dir: false, ..
+            }) => Some(fd),
+            _ => return Err(format!("the egress proxy's socket {path} is missing")),
+        },
+        None => None,
+    };
 
     let root = Path::new(STAGING);
     mount(
@@ -96,6 +106,16 @@ pub(super) fn build_and_enter(config: &InitConfig) -> Result<(), String> {
         true,
         BindMode::ReadWrite,
     )?;
+
+    if let Some(socket) = &egress_socket {
+        // Read-only is about the mount point; connecting to a socket is not a write to it.
+        bind(
+            socket,
+            &under(root, Path::new(relay::SOCKET_INSIDE)),
+            false,
+            BindMode::ReadOnly,
+        )?;
+    }
 
     let tmp = under(root, Path::new("/tmp"));
     create_dir(&tmp)?;

@@ -68,16 +68,17 @@ const NAMESPACE_CLONE_FLAGS: &[libc::c_int] = &[
 ];
 
 /// Installs the filters on this thread; they are inherited by every child and kept across
-/// exec. Needs no_new_privs (set by the caller).
-pub(super) fn apply(unix_sockets_only: bool) -> Result<(), String> {
+/// exec. Needs no_new_privs (set by the caller). `inet` allows IPv4 and IPv6 sockets besides
+/// `AF_UNIX` (the proxy phase, whose network namespace holds only the loopback and the relay).
+pub(super) fn apply(inet: bool) -> Result<(), String> {
     let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|e| e.to_string())?;
-    for program in build(arch, unix_sockets_only).map_err(|e| e.to_string())? {
+    for program in build(arch, inet).map_err(|e| e.to_string())? {
         seccompiler::apply_filter(&program).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-fn build(arch: TargetArch, unix_sockets_only: bool) -> Result<Vec<BpfProgram>, seccompiler::Error> {
+fn build(arch: TargetArch, inet: bool) -> Result<Vec<BpfProgram>, seccompiler::Error> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
         DENIED.iter().map(|&nr| (nr, Vec::new())).collect();
     let clone_rules = NAMESPACE_CLONE_FLAGS
@@ -93,23 +94,28 @@ fn build(arch: TargetArch, unix_sockets_only: bool) -> Result<Vec<BpfProgram>, s
         })
         .collect::<Result<Vec<_>, _>>()?;
     rules.insert(libc::SYS_clone, clone_rules);
-    if unix_sockets_only {
-        let not_unix = |nr: libc::c_long| -> Result<(i64, Vec<SeccompRule>), seccompiler::Error> {
-            Ok((
-                nr,
-                vec![SeccompRule::new(vec![SeccompCondition::new(
+    let allowed_families: &[libc::c_int] = if inet {
+        &[libc::AF_UNIX, libc::AF_INET, libc::AF_INET6]
+    } else {
+        &[libc::AF_UNIX]
+    };
+    // One rule whose conditions must all hold: the family is none of the allowed ones.
+    let other_family = || -> Result<Vec<SeccompRule>, seccompiler::Error> {
+        let conditions = allowed_families
+            .iter()
+            .map(|&family| {
+                SeccompCondition::new(
                     0,
                     SeccompCmpArgLen::Dword,
                     SeccompCmpOp::Ne,
-                    libc::AF_UNIX as u64,
-                )?])?],
-            ))
-        };
-        let (nr, socket_rules) = not_unix(libc::SYS_socket)?;
-        rules.insert(nr, socket_rules);
-        let (nr, pair_rules) = not_unix(libc::SYS_socketpair)?;
-        rules.insert(nr, pair_rules);
-    }
+                    u64::from(family.unsigned_abs()),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(vec![SeccompRule::new(conditions)?])
+    };
+    rules.insert(libc::SYS_socket, other_family()?);
+    rules.insert(libc::SYS_socketpair, other_family()?);
     let deny = SeccompFilter::new(
         rules,
         SeccompAction::Allow,

@@ -70,6 +70,18 @@ impl ParseError {
 /// Events redgreen handles must be well formed; for any other event only the common fields
 /// are read, and those that are malformed are left out, since GitHub adds events freely.
 pub fn parse(event: &str, body: &[u8], bot_name: &str) -> Result<Envelope, ParseError> {
+    parse_with_bots(event, body, bot_name, &[])
+}
+
+/// Like [`parse`], but a bot whose login is in `allowed_bots` (case-insensitive, e.g.
+/// `dependabot[bot]`) is routed like a person, so that its command reaches the trigger check
+/// instead of being ignored. redgreen's own account is ignored whatever the list says.
+pub fn parse_with_bots(
+    event: &str,
+    body: &[u8],
+    bot_name: &str,
+    allowed_bots: &[String],
+) -> Result<Envelope, ParseError> {
     let json: Value = serde_json::from_slice(body)
         .map_err(|error| ParseError::MalformedJson(error.to_string()))?;
     if !json.is_object() {
@@ -88,6 +100,7 @@ pub fn parse(event: &str, body: &[u8], bot_name: &str) -> Result<Envelope, Parse
         repository.as_ref(),
         sender.as_ref(),
         bot_name,
+        allowed_bots,
     )?;
     Ok(Envelope {
         event: event.to_owned(),

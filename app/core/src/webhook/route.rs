@@ -146,6 +146,7 @@ pub(crate) fn route(
     repository: Option<&Repository>,
     sender: Option<&Actor>,
     bot_name: &str,
+    allowed_bots: &[String],
 ) -> Result<Route, ParseError> {
     let required_action = || action.ok_or_else(|| payload.missing("action"));
     let handler = match payload.event() {
@@ -171,7 +172,10 @@ pub(crate) fn route(
     if is_own_login(&sender.login, bot_name) {
         return Ok(Route::Ignored(IgnoreReason::OwnEvent));
     }
-    if sender.kind == ActorKind::Bot {
+    let allowed_bot = allowed_bots
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(&sender.login));
+    if sender.kind == ActorKind::Bot && !allowed_bot {
         return Ok(Route::Ignored(IgnoreReason::Bot));
     }
     let work = Work {

@@ -1,5 +1,6 @@
 //! The branch-protection doctor: reads protection and rulesets, reports, opens one issue
-//! when the default branch is unprotected, and never writes a setting.
+//! when the default branch is unprotected (not again once the caller recorded it), and never
+//! writes a setting.
 
 use redgreen_github::{IssueOutcome, doctor, open_issue_if_unprotected};
 use serde_json::json;
@@ -16,9 +17,59 @@ fn writes(github: &redgreen_testkit::GitHubStandIn) -> Vec<String> {
         .collect()
 }
 
-// Opening the issue (and not a second one) is not tested here: the duplicate check lists
-// open issues, and `GET /repos/{owner}/{repo}/issues` is outside the OpenAPI subset the
-// stand-in enforces. Recording the opened issue in the store instead is the follow-up.
+#[tokio::test]
+async fn an_unprotected_branch_gets_one_issue_across_two_runs() {
+    let s = setup().await;
+    s.github.set_branch_protection(REPO, "main", None);
+    let report = doctor(&s.repo).await.unwrap();
+    let first = open_issue_if_unprotected(&s.repo, &report, None)
+        .await
+        .unwrap();
+    let IssueOutcome::Opened(number) = first else {
+        panic!("expected an issue, got {first:?}");
+    };
+    let issues = s.github.issues(REPO);
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0]["number"], json!(number));
+    assert_eq!(issues[0]["title"], json!(report.issue_title()));
+    assert_eq!(issues[0]["body"], json!(report.issue_body()));
+
+    // The second run is handed the number the first one recorded: no second issue, and no
+    // issue listing either (the only write is the first issue).
+    let report = doctor(&s.repo).await.unwrap();
+    let second = open_issue_if_unprotected(&s.repo, &report, Some(number))
+        .await
+        .unwrap();
+    assert_eq!(second, IssueOutcome::AlreadyOpened(number));
+    assert_eq!(s.github.issues(REPO).len(), 1);
+    assert_eq!(
+        writes(&s.github),
+        vec![format!("POST /repos/{REPO}/issues")]
+    );
+    s.github.assert_no_violations();
+}
+
+#[tokio::test]
+async fn a_protected_branch_gets_no_issue() {
+    let s = setup().await;
+    let protection = s.github.example_branch_protection(REPO);
+    s.github
+        .set_branch_protection(REPO, "main", Some(protection));
+    let report = doctor(&s.repo).await.unwrap();
+    assert!(report.is_protected(), "{report:?}");
+    for recorded in [None, Some(3)] {
+        assert_eq!(
+            open_issue_if_unprotected(&s.repo, &report, recorded)
+                .await
+                .unwrap(),
+            IssueOutcome::Protected
+        );
+    }
+    assert!(s.github.issues(REPO).is_empty());
+    assert!(writes(&s.github).is_empty());
+    s.github.assert_no_violations();
+}
+
 #[tokio::test]
 async fn an_unprotected_branch_is_reported_with_the_settings_to_apply() {
     let s = setup().await;
@@ -51,10 +102,6 @@ async fn githubs_example_protection_counts_as_protected() {
     assert!(report.requires_pull_request, "{report:?}");
     assert!(report.required_approvals >= 1, "{report:?}");
     assert!(report.is_protected(), "{report:?}");
-    assert_eq!(
-        open_issue_if_unprotected(&s.repo, &report).await.unwrap(),
-        IssueOutcome::Protected
-    );
     assert!(writes(&s.github).is_empty());
     s.github.assert_no_violations();
 }

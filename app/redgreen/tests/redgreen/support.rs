@@ -99,3 +99,153 @@ pub fn delivery_with_run(installation: InstallationId, kind: RunKind) -> (NewDel
     };
     (delivery, run)
 }
+
+/// The webhook secret every [`ServeProcess`] is started with.
+pub const SERVE_WEBHOOK_SECRET: &str = "webhook-secret-e2e-5b81d4";
+/// The operator API token every [`ServeProcess`] is started with.
+pub const SERVE_API_TOKEN: &str = "api-token-e2e-c0a9f7";
+
+/// `redgreen serve` as a real process with a fresh data dir on a free loopback port, pointed
+/// at a GitHub stand-in as its GitHub App. Its logs are collected while it runs (a full pipe
+/// would stall it); dropping it unstopped kills it.
+pub struct ServeProcess {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    child: Option<std::process::Child>,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+    http: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+}
+
+impl ServeProcess {
+    /// Starts it with one worker, so tasks are worked in the order they were queued, and
+    /// waits until `/readyz` answers.
+    pub async fn start(github: &redgreen_testkit::GitHubStandIn) -> ServeProcess {
+        use std::io::Read;
+        use std::process::{Command, Stdio};
+
+        let data_dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_redgreen"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("REDGREEN_DATA_DIR", data_dir.path())
+            .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("REDGREEN_WORKERS", "1")
+            .env("REDGREEN_WEBHOOK_SECRET", SERVE_WEBHOOK_SECRET)
+            .env("REDGREEN_API_TOKEN", SERVE_API_TOKEN)
+            .env("REDGREEN_GITHUB_API_URL", github.api_url())
+            .env("REDGREEN_GITHUB_APP_ID", github.app_id().to_string())
+            .env("REDGREEN_GITHUB_PRIVATE_KEY", github.app_private_key_pem())
+            .current_dir(data_dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let streams: [Box<dyn Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        let readers = streams
+            .into_iter()
+            .map(|mut stream| {
+                let logs = logs.clone();
+                std::thread::spawn(move || {
+                    let mut chunk = [0u8; 8192];
+                    while let Ok(read @ 1..) = stream.read(&mut chunk) {
+                        logs.lock().unwrap().extend_from_slice(&chunk[..read]);
+                    }
+                })
+            })
+            .collect();
+        let serve = ServeProcess {
+            base: format!("http://127.0.0.1:{port}"),
+            child: Some(child),
+            logs,
+            readers,
+            http: reqwest::Client::new(),
+            _data_dir: data_dir,
+        };
+        eventually(
+            Duration::from_secs(60),
+            "redgreen serve to be ready",
+            || async {
+                let response = serve
+                    .http
+                    .get(format!("{}/readyz", serve.base))
+                    .send()
+                    .await
+                    .ok()?;
+                response.status().is_success().then_some(())
+            },
+        )
+        .await;
+        serve
+    }
+
+    /// Signs and sends webhooks to this server as GitHub does.
+    pub fn webhooks(&self) -> redgreen_testkit::WebhookSender {
+        redgreen_testkit::WebhookSender::new(
+            format!("{}/webhooks/github", self.base),
+            SERVE_WEBHOOK_SECRET,
+        )
+    }
+
+    /// `GET /api/v1/{path}` as the operator; the JSON answer.
+    pub async fn api(&self, path: &str) -> serde_json::Value {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/{path}", self.base))
+            .bearer_auth(SERVE_API_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET /api/v1/{path}");
+        response.json().await.unwrap()
+    }
+
+    /// SIGTERM, a clean exit within 30 s, and no secret in what it logged; returns the logs.
+    pub async fn stop(mut self) -> String {
+        let mut child = self.child.take().unwrap();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Off the runtime's thread, so the stand-in keeps answering while redgreen finishes.
+        let exit = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::task::spawn_blocking(move || child.wait()),
+        )
+        .await
+        .expect("redgreen did not exit in time")
+        .unwrap()
+        .unwrap();
+        for reader in std::mem::take(&mut self.readers) {
+            reader.join().unwrap();
+        }
+        let logs = String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned();
+        assert!(exit.success(), "clean exit on SIGTERM: {exit:?}\n{logs}");
+        for secret in [SERVE_WEBHOOK_SECRET, SERVE_API_TOKEN, "PRIVATE KEY", "ghs_"] {
+            assert!(!logs.contains(secret), "{secret:?} reached the logs");
+        }
+        logs
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

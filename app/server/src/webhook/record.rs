@@ -1,24 +1,31 @@
 //! Turning a parsed, verified delivery into the one store write that records it: the
 //! delivery itself, plus the run and the queue task its route asks for.
+//!
+//! A denied command gets no run; when the trigger check has a reply for the actor, the
+//! delivery carries one `reply` task, so that the comment is posted by a worker, off the
+//! webhook's path, and at most once per delivery (a redelivery writes nothing, and the worker
+//! looks for the delivery's marker before posting).
 
 use redgreen_core::webhook::{Envelope, IgnoreReason, Route, Target};
 use redgreen_core::{DeliveryId, RunId, TaskId, Timestamp};
-use redgreen_policy::Decision;
 use redgreen_store::{NewDelivery, NewRun, NewTask, RepositoryRef};
 use uuid::Uuid;
+
+use crate::trigger::{DenialReply, Verdict};
 
 /// Attempts a task gets before it is dead-lettered.
 const TASK_MAX_ATTEMPTS: i32 = 5;
 
-/// The store write for `envelope`. `payload` is kept verbatim for the record. `decision` is
+/// The store write for `envelope`. `payload` is kept verbatim for the record. `verdict` is
 /// the trigger check's verdict on the command the envelope asks for: a denied command is
-/// recorded as `denied`, with the policies that denied it, and creates no work.
+/// recorded as `denied`, with the policies that denied it, and creates no run; its only task
+/// is the reply to the actor, when the verdict has one.
 pub(crate) fn new_delivery(
     id: DeliveryId,
     envelope: Envelope,
     payload: &[u8],
     now: Timestamp,
-    decision: Option<&Decision>,
+    verdict: Option<&Verdict>,
 ) -> Result<NewDelivery, serde_json::Error> {
     let Envelope {
         event,
@@ -34,7 +41,7 @@ pub(crate) fn new_delivery(
         clone_url: r.clone_url,
     });
     let mut delivery = NewDelivery {
-        id,
+        id: id.clone(),
         event,
         action,
         installation,
@@ -55,15 +62,33 @@ pub(crate) fn new_delivery(
         max_attempts: TASK_MAX_ATTEMPTS,
         run_at: now,
     };
-    if let (Route::Run(_) | Route::Control(_), Some(decision)) = (&route, decision)
-        && !decision.allowed
+    let asked = match &route {
+        Route::Run(request) => Some((request.target, request.actor.as_str())),
+        Route::Control(control) => Some((control.target, control.actor.as_str())),
+        _ => None,
+    };
+    if let (Some((target, actor)), Some(verdict)) = (asked, verdict)
+        && !verdict.decision.allowed
     {
+        let decision = &verdict.decision;
         delivery.outcome = "denied".to_owned();
         delivery.reason = Some(format!(
             "{} [policy: {}]",
             decision.reason,
             decision.policy_ids.join(", ")
         ));
+        if let (Some(body), Some(repository)) = (&verdict.reply, &delivery.repository)
+            && installation.is_some()
+        {
+            let reply = DenialReply {
+                delivery: id.0,
+                repository: repository.full_name.clone(),
+                target,
+                actor: actor.to_owned(),
+                body: body.clone(),
+            };
+            delivery.task = Some(task("reply", None, serde_json::to_value(&reply)?));
+        }
         return Ok(delivery);
     }
     match route {

@@ -2,11 +2,13 @@
 //! queries. Connected as the application's own (non-superuser) role, a session sees only what
 //! its transaction-local scope allows, and nothing at all without one.
 
+use redgreen_core::InstallationId;
 use sqlx::{Connection, Executor, PgConnection, Row};
 
 use crate::harness::{T0, TestDb, fix_delivery};
 
-const TENANT_TABLES: [&str; 7] = [
+const TENANT_TABLES: [&str; 8] = [
+    "doctor_issues",
     "installations",
     "repositories",
     "deliveries",
@@ -43,6 +45,12 @@ async fn postgres_rls_confines_raw_sql_to_the_scope() {
         .record_delivery(&fix_delivery("b-1", 2, T0))
         .await
         .unwrap();
+    for installation in [1, 2] {
+        db.store
+            .record_doctor_issue(InstallationId(installation), "octo/widgets", "main", 1, T0)
+            .await
+            .unwrap();
+    }
     let mut conn = db.postgres_as_app().await;
     let (superuser, bypass): (bool, bool) =
         sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
@@ -67,6 +75,7 @@ async fn postgres_rls_confines_raw_sql_to_the_scope() {
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].get::<i64, _>("installation_id"), 1);
     for table in [
+        "doctor_issues",
         "deliveries",
         "runs",
         "run_events",

@@ -4,7 +4,7 @@
 use redgreen_testkit::Fault;
 use reqwest::Method;
 
-use crate::support::{INSTALLATION, REPO, call, installation_token, stand_in};
+use crate::support::{INSTALLATION, REPO, assert_faithful, call, installation_token, stand_in};
 
 #[tokio::test]
 async fn a_secondary_rate_limit_is_403_with_retry_after_then_service_resumes() {
@@ -112,4 +112,46 @@ async fn a_fault_matches_method_and_path_prefix_only() {
     assert_eq!(status, 422);
     assert_eq!(body["message"], "Validation Failed");
     assert!(stand_in.issue_comments(REPO, 1).is_empty());
+}
+
+#[tokio::test]
+async fn an_armed_token_expiry_refuses_the_request_that_trips_it_and_every_older_token() {
+    let stand_in = stand_in().await;
+    stand_in.add_issue(REPO, 1, "t", "b", "octocat");
+    let old = installation_token(&stand_in, INSTALLATION).await;
+    stand_in.expire_tokens_on(Method::POST, format!("/repos/{REPO}/issues/1/comments"));
+    let comments = format!("/repos/{REPO}/issues/1/comments");
+    let comment = || Some(serde_json::json!({ "body": "x" }));
+
+    let (status, _, _) = call(&stand_in, Method::GET, &comments, &old, None).await;
+    assert_eq!(status, 200, "a GET does not trip a POST expiry");
+    let (status, _, body) = call(&stand_in, Method::POST, &comments, &old, comment()).await;
+    assert_eq!(
+        status, 401,
+        "the tripping request already finds its token dead"
+    );
+    assert_eq!(body["message"], "Bad credentials");
+    let (status, _, _) = call(&stand_in, Method::GET, &comments, &old, None).await;
+    assert_eq!(status, 401, "the old token stays dead");
+
+    let new = installation_token(&stand_in, INSTALLATION).await;
+    for _ in 0..2 {
+        let (status, _, _) = call(&stand_in, Method::POST, &comments, &new, comment()).await;
+        assert_eq!(
+            status, 201,
+            "a token issued afterwards works; the expiry fired once"
+        );
+    }
+    assert_eq!(stand_in.issue_comments(REPO, 1).len(), 2);
+
+    let requests = stand_in.requests();
+    let statuses: Vec<u16> = requests.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![201, 200, 401, 401, 201, 201, 201]);
+    assert!(
+        requests
+            .windows(2)
+            .all(|pair| pair[0].received_at <= pair[1].received_at),
+        "requests are recorded in the order received, with their times"
+    );
+    assert_faithful(&stand_in);
 }

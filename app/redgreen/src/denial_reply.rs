@@ -1,0 +1,53 @@
+//! The one reply a denied trigger gets on GitHub, posted by a worker from the `reply` task
+//! the intake queued with the denied delivery.
+//!
+//! At most one per delivery without stored state: the comment carries a marker naming the
+//! delivery, looked for before posting, so a task run again after a crash or a lost lease
+//! finds its own comment instead of posting a second one. (A redelivery queues no task.)
+
+use redgreen_core::InstallationId;
+use redgreen_core::webhook::Target;
+use redgreen_github::{GitHubClient, GitHubError, RepoName};
+use redgreen_server::trigger::DenialReply;
+
+/// Posts `reply` on its issue or pull request, unless this delivery's reply is already there.
+/// Returns whether a comment was posted.
+pub async fn post_denial_reply(
+    client: &GitHubClient,
+    installation: InstallationId,
+    reply: &DenialReply,
+) -> Result<bool, GitHubError> {
+    let number = match reply.target {
+        Target::Issue(n) | Target::PullRequest(n) => n,
+    };
+    let number = u64::try_from(number).map_err(|_| {
+        GitHubError::InvalidRequest(format!("a reply names issue {number}, which is not valid"))
+    })?;
+    let repo = client.repo(installation, RepoName::parse(&reply.repository)?);
+    // The delivery id comes from a request header, which the webhook signature does not
+    // cover: only its plain characters go into the HTML comment.
+    let delivery: String = reply
+        .delivery
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let marker = format!("<!-- redgreen:denied delivery={delivery} -->");
+    let posted = repo
+        .list_issue_comments(number)
+        .await?
+        .iter()
+        .any(|comment| comment.body.as_deref().is_some_and(|b| b.contains(&marker)));
+    if posted {
+        tracing::info!(delivery = %reply.delivery, "the denial reply is already posted");
+        return Ok(false);
+    }
+    repo.create_issue_comment(number, &format!("{}\n\n{marker}", reply.body))
+        .await?;
+    tracing::info!(
+        delivery = %reply.delivery,
+        repository = %reply.repository,
+        actor = %reply.actor,
+        "denial reply posted"
+    );
+    Ok(true)
+}

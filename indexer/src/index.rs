@@ -1,0 +1,507 @@
+//! Building, updating and opening an index directory. Files are keyed by git blob id: an
+//! update reads and parses only files whose blob changed, and an index whose version stamp,
+//! bookkeeping or checksums do not match is rebuilt from scratch, never trusted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Schema;
+use tantivy::{IndexReader, IndexWriter, TantivyDocument, Term};
+
+use crate::error::{IndexError, Result};
+use crate::graph::Graph;
+use crate::language::Language;
+use crate::parse::{ParsedFile, SymbolKind, parse};
+use crate::schema::{self, Fields};
+use crate::skip::{self, SkipCounts, SkipReason};
+use crate::source::{Entry, Reader, Source, list};
+use crate::tokenizer::{CODE, CodeTokenizer, TRIGRAM, TrigramTokenizer};
+
+/// Bumped whenever the schema, the tokenizers or the parse output change: an index with
+/// another stamp is rebuilt.
+const FORMAT_VERSION: u32 = 1;
+const META_FILE: &str = "redgreen-index.json";
+const TANTIVY_DIR: &str = "tantivy";
+
+/// Limits for building an index.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Files larger than this are skipped as oversized.
+    pub max_file_bytes: u64,
+    /// The tantivy writer's memory budget, shared by its threads.
+    pub writer_memory_bytes: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            max_file_bytes: 1024 * 1024,
+            writer_memory_bytes: 128 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildStats {
+    /// Files in the index after the build.
+    pub files: u64,
+    /// Files read from disk or git in this build (new or changed blobs).
+    pub read: u64,
+    /// Files parsed with tree-sitter in this build.
+    pub parsed: u64,
+    /// Files kept from the previous build as they were (same path, same blob).
+    pub reused: u64,
+    /// Files removed from the index (deleted or changed).
+    pub removed: u64,
+    /// Files left out, per reason, over the whole source.
+    pub skipped: SkipCounts,
+    /// Whether an existing index was thrown away (missing, stale or corrupt).
+    pub rebuilt: bool,
+}
+
+/// The bookkeeping next to the tantivy index: what it holds, and the stamp that says whether
+/// it can be trusted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Meta {
+    format: u32,
+    indexer: String,
+    /// The tantivy commit this bookkeeping describes; a mismatch means a torn update.
+    opstamp: u64,
+    source: String,
+    files: BTreeMap<String, FileState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct FileState {
+    blob: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    skipped: Option<String>,
+}
+
+/// An open code index.
+pub struct Index {
+    pub(crate) index: tantivy::Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    meta: Meta,
+    dir: PathBuf,
+    /// The reference graph, loaded on first use by the repo map or localization.
+    graph: OnceLock<Graph>,
+}
+
+enum Outcome {
+    Reused(String, FileState),
+    Skipped(String, FileState, SkipReason),
+    New(Box<NewFile>),
+}
+
+struct NewFile {
+    path: String,
+    blob: String,
+    language: Option<Language>,
+    text: String,
+    parsed: ParsedFile,
+}
+
+impl Index {
+    /// Brings the index in `dir` up to date with `source` (building it if absent, rebuilding
+    /// it if stale or corrupt) and opens it.
+    pub fn build(source: &Source, dir: &Path) -> Result<(Index, BuildStats)> {
+        Index::build_with(source, dir, &BuildOptions::default())
+    }
+
+    /// [`Index::build`] with explicit limits.
+    pub fn build_with(
+        source: &Source,
+        dir: &Path,
+        options: &BuildOptions,
+    ) -> Result<(Index, BuildStats)> {
+        let mut stats = BuildStats::default();
+        let (index, previous) = match Index::open(dir) {
+            Ok(existing) => (existing.index, existing.meta.files),
+            Err(error) => {
+                if dir.join(META_FILE).exists() || dir.join(TANTIVY_DIR).exists() {
+                    tracing::warn!(dir = %dir.display(), %error, "rebuilding the code index");
+                    stats.rebuilt = true;
+                }
+                (create(dir)?, BTreeMap::new())
+            }
+        };
+        let fields = fields_of(&index.schema())?;
+
+        let entries = list(source)?;
+        let mut by_path = Vec::new();
+        let mut to_read = Vec::new();
+        for entry in entries {
+            match skip::by_path(&entry.path, entry.size, options.max_file_bytes) {
+                Some(reason) => by_path.push((entry, reason)),
+                None => to_read.push(entry),
+            }
+        }
+        let outcomes: Vec<Result<Outcome>> = to_read
+            .par_iter()
+            .map_init(
+                || Reader::open(source),
+                |reader, entry| {
+                    let reader = reader.as_ref().map_err(clone_error)?;
+                    examine(reader, entry, &previous)
+                },
+            )
+            .collect();
+
+        let mut files: BTreeMap<String, FileState> = BTreeMap::new();
+        for (entry, reason) in by_path {
+            stats.skipped.add(reason);
+            let blob = entry.blob.map(|b| b.to_string()).unwrap_or_default();
+            files.insert(
+                entry.path,
+                FileState {
+                    blob,
+                    skipped: Some(format!("{reason:?}")),
+                },
+            );
+        }
+        let mut new_files = Vec::new();
+        for outcome in outcomes {
+            match outcome? {
+                Outcome::Reused(path, state) => {
+                    if let Some(reason) = &state.skipped {
+                        stats.skipped.add(skip_reason(reason));
+                    } else {
+                        stats.reused += 1;
+                    }
+                    files.insert(path, state);
+                }
+                Outcome::Skipped(path, state, reason) => {
+                    stats.read += 1;
+                    stats.skipped.add(reason);
+                    files.insert(path, state);
+                }
+                Outcome::New(file) => {
+                    stats.read += 1;
+                    if file.language.is_some() {
+                        stats.parsed += 1;
+                    }
+                    files.insert(
+                        file.path.clone(),
+                        FileState {
+                            blob: file.blob.clone(),
+                            skipped: None,
+                        },
+                    );
+                    new_files.push(file);
+                }
+            }
+        }
+
+        let mut writer: IndexWriter =
+            index
+                .writer(options.writer_memory_bytes)
+                .map_err(|e| match e {
+                    tantivy::TantivyError::LockFailure(..) => IndexError::Locked(dir.to_owned()),
+                    other => IndexError::Tantivy(other),
+                })?;
+        // Deletes first: tantivy applies a delete to documents added before it.
+        for (path, state) in &previous {
+            if state.skipped.is_none() && files.get(path) != Some(state) {
+                writer.delete_term(Term::from_field_text(fields.path_key, path));
+                stats.removed += 1;
+            }
+        }
+        new_files.par_iter().try_for_each(|file| -> Result<()> {
+            for document in documents(&fields, file) {
+                writer.add_document(document)?;
+            }
+            Ok(())
+        })?;
+        let opstamp = writer.commit()?;
+        writer.wait_merging_threads()?;
+
+        stats.files = files.values().filter(|f| f.skipped.is_none()).count() as u64;
+        let meta = Meta {
+            format: FORMAT_VERSION,
+            indexer: env!("CARGO_PKG_VERSION").to_owned(),
+            opstamp,
+            source: source.describe(),
+            files,
+        };
+        write_meta(dir, &meta)?;
+        let reader = index.reader()?;
+        Ok((
+            Index {
+                index,
+                reader,
+                fields,
+                meta,
+                dir: dir.to_owned(),
+                graph: OnceLock::new(),
+            },
+            stats,
+        ))
+    }
+
+    /// Opens the index in `dir` as it is. Fails with [`IndexError::Unusable`] when it is
+    /// missing, from another indexer version, torn by an interrupted update, or corrupt.
+    pub fn open(dir: &Path) -> Result<Index> {
+        let unusable = |reason: String| IndexError::Unusable {
+            path: dir.to_owned(),
+            reason,
+        };
+        let meta_path = dir.join(META_FILE);
+        let bytes = std::fs::read(&meta_path).map_err(|e| unusable(format!("{META_FILE}: {e}")))?;
+        let meta: Meta =
+            serde_json::from_slice(&bytes).map_err(|e| unusable(format!("{META_FILE}: {e}")))?;
+        if meta.format != FORMAT_VERSION || meta.indexer != env!("CARGO_PKG_VERSION") {
+            return Err(unusable(format!(
+                "built by indexer {} format {}, this is {} format {FORMAT_VERSION}",
+                meta.indexer,
+                meta.format,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let index = tantivy::Index::open_in_dir(dir.join(TANTIVY_DIR))
+            .map_err(|e| unusable(e.to_string()))?;
+        register_tokenizers(&index);
+        let (expected, _) = schema::build();
+        if serde_json::to_string(&index.schema()).ok() != serde_json::to_string(&expected).ok() {
+            return Err(unusable("schema differs".to_owned()));
+        }
+        let opstamp = index
+            .load_metas()
+            .map_err(|e| unusable(e.to_string()))?
+            .opstamp;
+        if opstamp != meta.opstamp {
+            return Err(unusable(format!(
+                "bookkeeping is for commit {}, the index is at {opstamp}",
+                meta.opstamp
+            )));
+        }
+        let corrupted = index
+            .validate_checksum()
+            .map_err(|e| unusable(e.to_string()))?;
+        if !corrupted.is_empty() {
+            return Err(unusable(format!("corrupt files: {corrupted:?}")));
+        }
+        let fields = fields_of(&index.schema())?;
+        let reader = index.reader().map_err(|e| unusable(e.to_string()))?;
+        Ok(Index {
+            index,
+            reader,
+            fields,
+            meta,
+            dir: dir.to_owned(),
+            graph: OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn graph(&self) -> Result<&Graph> {
+        if let Some(graph) = self.graph.get() {
+            return Ok(graph);
+        }
+        let graph = Graph::load(self)?;
+        Ok(self.graph.get_or_init(|| graph))
+    }
+
+    /// The directory the index lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What the index was built from (`worktree:PATH` or `rev:PATH@REV`).
+    pub fn source(&self) -> &str {
+        &self.meta.source
+    }
+
+    /// The indexed (not skipped) files' paths, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.meta
+            .files
+            .iter()
+            .filter(|(_, f)| f.skipped.is_none())
+            .map(|(p, _)| p.as_str())
+    }
+}
+
+/// A git error cannot be cloned; each thread that failed to open the repository reports it.
+fn clone_error(error: &IndexError) -> IndexError {
+    IndexError::Git(git2::Error::from_str(&error.to_string()))
+}
+
+fn skip_reason(name: &str) -> SkipReason {
+    match name {
+        "Binary" => SkipReason::Binary,
+        "Minified" => SkipReason::Minified,
+        "Generated" => SkipReason::Generated,
+        "Vendored" => SkipReason::Vendored,
+        _ => SkipReason::Oversized,
+    }
+}
+
+/// Decides what to do with one file: reuse it when its blob is unchanged (without reading it
+/// when the source knows blob ids), else read, filter and parse it.
+fn examine(
+    reader: &Reader,
+    entry: &Entry,
+    previous: &BTreeMap<String, FileState>,
+) -> Result<Outcome> {
+    let before = previous.get(&entry.path);
+    if let (Some(blob), Some(state)) = (entry.blob, before)
+        && state.blob == blob.to_string()
+    {
+        return Ok(Outcome::Reused(entry.path.clone(), state.clone()));
+    }
+    let (content, blob) = reader.read(entry)?;
+    let blob = blob.to_string();
+    if let Some(state) = before.filter(|s| s.blob == blob) {
+        return Ok(Outcome::Reused(entry.path.clone(), state.clone()));
+    }
+    if let Some(reason) = skip::by_content(&content) {
+        let state = FileState {
+            blob,
+            skipped: Some(format!("{reason:?}")),
+        };
+        return Ok(Outcome::Skipped(entry.path.clone(), state, reason));
+    }
+    let text = String::from_utf8(content).map_err(|e| {
+        IndexError::io(
+            &entry.path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        )
+    })?;
+    let language = Language::from_path(entry.path.as_ref());
+    let parsed = match language {
+        Some(language) => parse(language, text.as_bytes())?,
+        None => ParsedFile::default(),
+    };
+    Ok(Outcome::New(Box::new(NewFile {
+        path: entry.path.clone(),
+        blob,
+        language,
+        text,
+        parsed,
+    })))
+}
+
+/// The file's document and one per definition.
+fn documents(fields: &Fields, file: &NewFile) -> Vec<TantivyDocument> {
+    let mut out = Vec::with_capacity(1 + file.parsed.symbols.len());
+    let language = file.language.map(Language::name).unwrap_or("");
+    let mut d = TantivyDocument::new();
+    d.add_text(fields.doc_type, schema::FILE);
+    d.add_text(fields.path_key, &file.path);
+    d.add_text(fields.path_text, &file.path);
+    d.add_text(fields.language, language);
+    d.add_text(fields.blob, &file.blob);
+    d.add_text(fields.body, &file.text);
+    d.add_text(fields.content, &file.text);
+    d.add_text(fields.trigrams, &file.text);
+    d.add_u64(fields.start_line, 1);
+    d.add_u64(fields.end_line, file.text.lines().count().max(1) as u64);
+    if let Ok(json) = serde_json::to_string(&file.parsed) {
+        d.add_text(fields.parsed, json);
+    }
+    out.push(d);
+
+    let symbols = &file.parsed.symbols;
+    for (i, symbol) in symbols.iter().enumerate() {
+        let start = symbol.start_byte as usize;
+        let mut end = symbol.end_byte as usize;
+        // A container's body is its own text up to its first member: the members have their
+        // own documents, and indexing them twice would rank every class above its methods.
+        let container = matches!(
+            symbol.kind,
+            SymbolKind::Class
+                | SymbolKind::Struct
+                | SymbolKind::Interface
+                | SymbolKind::Trait
+                | SymbolKind::Module
+                | SymbolKind::Enum
+        );
+        if container
+            && let Some(member) = symbols[i + 1..]
+                .iter()
+                .find(|m| (m.start_byte as usize) > start && (m.start_byte as usize) < end)
+        {
+            end = member.start_byte as usize;
+        }
+        let body = file.text.get(start..end).unwrap_or("");
+        let mut d = TantivyDocument::new();
+        d.add_text(fields.doc_type, schema::SYMBOL);
+        d.add_text(fields.path_key, &file.path);
+        d.add_text(fields.path_text, &file.path);
+        d.add_text(fields.language, language);
+        d.add_text(fields.names, &symbol.name);
+        d.add_text(fields.names, &symbol.qualified_name);
+        d.add_text(fields.name_key, symbol.name.to_lowercase());
+        d.add_text(
+            fields.qualified_key,
+            schema::qualified_key(&symbol.qualified_name),
+        );
+        d.add_text(fields.name, &symbol.name);
+        d.add_text(fields.qualified_name, &symbol.qualified_name);
+        d.add_text(fields.kind, symbol.kind.name());
+        if let Some(doc) = &symbol.doc {
+            d.add_text(fields.doc, doc);
+        }
+        d.add_text(fields.body, body);
+        d.add_u64(fields.start_line, u64::from(symbol.start_line));
+        d.add_u64(fields.end_line, u64::from(symbol.end_line));
+        out.push(d);
+    }
+    out
+}
+
+fn create(dir: &Path) -> Result<tantivy::Index> {
+    let tantivy_dir = dir.join(TANTIVY_DIR);
+    for stale in [dir.join(META_FILE)] {
+        match std::fs::remove_file(&stale) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(IndexError::io(stale, e)),
+        }
+    }
+    match std::fs::remove_dir_all(&tantivy_dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(IndexError::io(&tantivy_dir, e)),
+    }
+    std::fs::create_dir_all(&tantivy_dir).map_err(|e| IndexError::io(&tantivy_dir, e))?;
+    let (schema, _) = schema::build();
+    let index = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
+    register_tokenizers(&index);
+    Ok(index)
+}
+
+fn register_tokenizers(index: &tantivy::Index) {
+    index.tokenizers().register(CODE, CodeTokenizer);
+    index.tokenizers().register(TRIGRAM, TrigramTokenizer);
+}
+
+fn fields_of(schema: &Schema) -> Result<Fields> {
+    let (expected, fields) = schema::build();
+    let same = expected
+        .fields()
+        .all(|(field, entry)| schema.get_field(entry.name()).ok() == Some(field));
+    if same {
+        Ok(fields)
+    } else {
+        Err(IndexError::Unusable {
+            path: PathBuf::new(),
+            reason: "schema differs".to_owned(),
+        })
+    }
+}
+
+/// Writes the bookkeeping atomically: a reader sees the old file or the new one.
+fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
+    let path = dir.join(META_FILE);
+    let tmp = dir.join(format!("{META_FILE}.tmp"));
+    let json = serde_json::to_vec(meta).map_err(|e| IndexError::io(&tmp, e.into()))?;
+    std::fs::write(&tmp, json).map_err(|e| IndexError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| IndexError::io(&path, e))?;
+    Ok(())
+}

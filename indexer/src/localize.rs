@@ -1,0 +1,322 @@
+//! Localization: from an issue's text to ranked files and, within them, ranked definitions.
+//! Combines what the issue names (paths, stack-trace frames, identifiers, error messages)
+//! with BM25 over the index, the symbol table and PageRank over the reference graph.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::index::Index;
+use crate::search::SearchMode;
+
+/// Ranked files, best first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Localization {
+    pub files: Vec<FileMatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileMatch {
+    pub path: String,
+    pub score: f32,
+    /// The file's definitions most likely involved, best first.
+    pub symbols: Vec<SymbolMatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SymbolMatch {
+    /// The qualified name.
+    pub name: String,
+    pub kind: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub score: f32,
+}
+
+/// What an issue's text names, pulled out before any ranking.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Cues {
+    pub paths: Vec<String>,
+    pub identifiers: Vec<String>,
+    /// Function names from stack-trace frames, with their file when the frame says.
+    pub frames: Vec<(Option<String>, String)>,
+    pub errors: Vec<String>,
+}
+
+static PATH: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|rs|go|js|jsx|mjs|ts|tsx|java|c|h|cc|cpp|hpp|hh|cxx|rb|rake)\b").ok()
+});
+static PY_FRAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"File "([^"]+)", line \d+, in (\w+)"#).ok());
+static AT_FRAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"at ([\w.$<>]+) \(?([\w./-]+\.\w+):\d+").ok());
+static ERROR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)\b\w*(?:Error|Exception|Warning)\b:\s*(.{8,}?)\s*$").ok());
+static IDENTIFIER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*").ok()
+});
+static CODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?s)```.*?```|`[^`\n]+`").ok());
+
+const FILE_WEIGHT_PATH: f64 = 3.0;
+const FILE_WEIGHT_FRAME: f64 = 1.5;
+const FILE_WEIGHT_DEFINES: f64 = 1.5;
+const FILE_WEIGHT_ERROR: f64 = 1.0;
+const FILE_WEIGHT_BM25: f64 = 1.0;
+const FILE_WEIGHT_GRAPH: f64 = 0.5;
+const SYMBOLS_PER_FILE: usize = 10;
+const BM25_DEPTH: usize = 200;
+
+pub(crate) fn cues(text: &str) -> Cues {
+    let mut cues = Cues::default();
+    let mut seen = HashSet::new();
+    if let Some(re) = PY_FRAME.as_ref() {
+        for c in re.captures_iter(text) {
+            cues.frames.push((Some(c[1].to_owned()), c[2].to_owned()));
+        }
+    }
+    if let Some(re) = AT_FRAME.as_ref() {
+        for c in re.captures_iter(text) {
+            let function = c[1].rsplit(['.', '$']).next().unwrap_or(&c[1]).to_owned();
+            cues.frames.push((Some(c[2].to_owned()), function));
+        }
+    }
+    if let Some(re) = PATH.as_ref() {
+        for m in re.find_iter(text) {
+            if seen.insert(m.as_str().to_owned()) {
+                cues.paths.push(m.as_str().to_owned());
+            }
+        }
+    }
+    if let Some(re) = ERROR.as_ref() {
+        for c in re.captures_iter(text) {
+            cues.errors
+                .push(c[1].trim_end_matches(['.', '\'', '"']).to_owned());
+        }
+    }
+    // Identifiers: anything in code spans, and outside them only what looks like code
+    // (snake_case, camelCase, dotted or called), so that English words do not count.
+    let code_spans: Vec<&str> = CODE
+        .as_ref()
+        .map(|re| re.find_iter(text).map(|m| m.as_str()).collect())
+        .unwrap_or_default();
+    let mut push = |id: &str, seen: &mut HashSet<String>| {
+        if id.len() >= 3 && seen.insert(id.to_owned()) {
+            cues.identifiers.push(id.to_owned());
+        }
+    };
+    if let Some(re) = IDENTIFIER.as_ref() {
+        for span in &code_spans {
+            for m in re.find_iter(span) {
+                if !KEYWORDS.contains(&m.as_str()) {
+                    push(m.as_str(), &mut seen);
+                }
+            }
+        }
+        for m in re.find_iter(text) {
+            let id = m.as_str();
+            let called = text[m.end()..].starts_with('(');
+            let inner_upper =
+                id.chars().skip(1).any(char::is_uppercase) && id.chars().any(char::is_lowercase);
+            if id.contains('_') || id.contains('.') || id.contains("::") || inner_upper || called {
+                push(id.trim_matches('.'), &mut seen);
+            }
+        }
+    }
+    for (_, function) in cues.frames.clone() {
+        push(&function, &mut seen);
+    }
+    cues
+}
+
+/// Words that are code but name nothing in a repository.
+const KEYWORDS: &[&str] = &[
+    "def", "class", "return", "import", "from", "self", "None", "True", "False", "for", "while",
+    "if", "else", "elif", "try", "except", "raise", "with", "fn", "let", "mut", "pub", "use",
+    "impl", "struct", "func", "var", "const", "new", "this", "null", "void", "int", "str", "print",
+    "and", "not", "the", "assert",
+];
+
+impl Index {
+    /// Ranks the files (and their definitions) that an issue is most likely about.
+    pub fn localize(&self, issue_text: &str, limit: usize) -> Result<Localization> {
+        let cues = cues(issue_text);
+        let graph = self.graph()?;
+        let index_of: HashMap<&str, usize> = graph
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
+        let n = graph.paths.len();
+        let mut score = vec![0.0f64; n];
+        let mut symbol_score: HashMap<(usize, usize), f64> = HashMap::new();
+
+        // Paths named in the text, matched by suffix (`models/query.py` names
+        // `django/db/models/query.py`), and stack-trace files.
+        let by_suffix = |named: &str| -> Vec<usize> {
+            let named = named.trim_start_matches("./");
+            graph
+                .paths
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.as_str() == named
+                        || p.ends_with(&format!("/{named}"))
+                        || named.ends_with(&format!("/{p}"))
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        for named in &cues.paths {
+            let matches = by_suffix(named);
+            for &i in &matches {
+                score[i] += FILE_WEIGHT_PATH / matches.len() as f64;
+            }
+        }
+        let mut frame_functions: HashSet<&str> = HashSet::new();
+        for (file, function) in &cues.frames {
+            frame_functions.insert(function);
+            if let Some(file) = file {
+                let matches = by_suffix(file);
+                for &i in &matches {
+                    score[i] += FILE_WEIGHT_FRAME / matches.len() as f64;
+                }
+            }
+        }
+
+        // Identifiers the text names: the files defining them, more for rarer names.
+        let mentioned: HashSet<String> = cues
+            .identifiers
+            .iter()
+            .flat_map(|id| {
+                let last = id.rsplit(['.', ':']).next().unwrap_or(id).to_owned();
+                [id.clone(), last]
+            })
+            .collect();
+        for id in &cues.identifiers {
+            let last = id.rsplit(['.', ':']).next().unwrap_or(id);
+            let Some(definers) = graph.defines.get(last) else {
+                continue;
+            };
+            let qualified = id.replace("::", ".");
+            let files: HashSet<usize> = definers.iter().map(|&(fi, _)| fi).collect();
+            for &(fi, si) in definers {
+                let symbol = &graph.files[fi].symbols[si];
+                // `Model.save` or `json.dumps` in the issue names that one, not every `save`
+                // or `dumps`: compare with the module path plus the qualified name.
+                let path = graph.paths[fi].as_str();
+                let module = path
+                    .rsplit_once('.')
+                    .map_or(path, |(stem, _)| stem)
+                    .trim_end_matches("/__init__")
+                    .replace('/', ".");
+                let full = format!("{module}.{}", symbol.qualified_name.replace("::", "."));
+                let exact = full == qualified || full.ends_with(&format!(".{qualified}"));
+                let weight = if exact && id != last { 2.0 } else { 1.0 } / files.len() as f64;
+                score[fi] += FILE_WEIGHT_DEFINES * weight;
+                *symbol_score.entry((fi, si)).or_default() += 2.0 * weight;
+                if frame_functions.contains(symbol.name.as_str()) {
+                    *symbol_score.entry((fi, si)).or_default() += 1.0;
+                }
+            }
+        }
+
+        // Files that contain an error message's text.
+        for message in &cues.errors {
+            let literal: String = message.chars().take(60).collect();
+            let Ok(hits) = self.search(&literal, SearchMode::Literal, 50) else {
+                continue;
+            };
+            let files: HashSet<&str> = hits.iter().map(|h| h.path.as_str()).collect();
+            for path in &files {
+                if let Some(&i) = index_of.get(path) {
+                    score[i] += FILE_WEIGHT_ERROR / files.len() as f64;
+                }
+            }
+        }
+
+        // BM25 over the whole text, by file (its best document) and by definition.
+        if let Ok(hits) = self.search(issue_text, SearchMode::Text, BM25_DEPTH) {
+            let top = hits
+                .first()
+                .map(|h| f64::from(h.score))
+                .unwrap_or(1.0)
+                .max(1e-9);
+            let mut best: HashMap<usize, f64> = HashMap::new();
+            for hit in &hits {
+                let Some(&fi) = index_of.get(hit.path.as_str()) else {
+                    continue;
+                };
+                let s = f64::from(hit.score) / top;
+                let entry = best.entry(fi).or_default();
+                *entry = entry.max(s);
+                if let Some(name) = &hit.symbol
+                    && let Some(si) = graph.files[fi].symbols.iter().position(|sym| {
+                        &sym.qualified_name == name && sym.start_line == hit.start_line
+                    })
+                {
+                    *symbol_score.entry((fi, si)).or_default() += s;
+                }
+            }
+            for (fi, s) in best {
+                score[fi] += FILE_WEIGHT_BM25 * s;
+            }
+        }
+
+        // The reference graph, seeded by everything above: neighbours of strong files rise.
+        let seeds: HashMap<usize, f64> = score
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(i, s)| (i, *s))
+            .collect();
+        if !seeds.is_empty() {
+            let boost = |name: &str| if mentioned.contains(name) { 10.0 } else { 1.0 };
+            let ranks = graph.file_ranks(&seeds, &boost);
+            let top = ranks.iter().copied().fold(0.0, f64::max).max(1e-12);
+            for (i, r) in ranks.iter().enumerate() {
+                score[i] += FILE_WEIGHT_GRAPH * r / top;
+            }
+        }
+
+        let mut order: Vec<usize> = (0..n).filter(|&i| score[i] > 0.0).collect();
+        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
+        order.truncate(limit);
+        let files = order
+            .into_iter()
+            .map(|fi| {
+                let mut symbols: Vec<SymbolMatch> = graph.files[fi]
+                    .symbols
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(si, s)| {
+                        let sc = symbol_score.get(&(fi, si)).copied()?;
+                        Some(SymbolMatch {
+                            name: s.qualified_name.clone(),
+                            kind: s.kind.name().to_owned(),
+                            start_line: s.start_line,
+                            end_line: s.end_line,
+                            score: sc as f32,
+                        })
+                    })
+                    .collect();
+                symbols.sort_by(|a, b| {
+                    b.score
+                        .total_cmp(&a.score)
+                        .then(a.start_line.cmp(&b.start_line))
+                });
+                symbols.truncate(SYMBOLS_PER_FILE);
+                FileMatch {
+                    path: graph.paths[fi].clone(),
+                    score: score[fi] as f32,
+                    symbols,
+                }
+            })
+            .collect();
+        Ok(Localization { files })
+    }
+}

@@ -1,0 +1,111 @@
+//! Turning a regex into the trigrams any match must contain (an AND/OR tree), so that the
+//! index can rule out files before the regex runs on them.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use crate::tokenizer::trigrams;
+
+/// What a file must contain to possibly match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Need {
+    /// Nothing known: every file is a candidate.
+    Anything,
+    /// All of these lower-cased trigrams.
+    Trigrams(Vec<String>),
+    All(Vec<Need>),
+    Any(Vec<Need>),
+}
+
+/// The requirement of a regex; `Anything` when it cannot be parsed here (the regex crate then
+/// reports the real error).
+pub(crate) fn required(pattern: &str) -> Need {
+    match regex_syntax::parse(pattern) {
+        Ok(hir) => need(&hir),
+        Err(_) => Need::Anything,
+    }
+}
+
+fn need(hir: &Hir) -> Need {
+    match hir.kind() {
+        HirKind::Literal(_) | HirKind::Class(_) => {
+            literal_need(&literal_of(hir).unwrap_or_default())
+        }
+        HirKind::Capture(capture) => need(&capture.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => need(&rep.sub),
+        HirKind::Concat(parts) => {
+            // Adjacent literal pieces join into one run (`fo` + `[oO]` + `bar` is `foobar`).
+            let mut needs = Vec::new();
+            let mut run = String::new();
+            for part in parts {
+                match literal_of(part) {
+                    Some(text) => run.push_str(&text),
+                    None => {
+                        needs.push(literal_need(&run));
+                        run.clear();
+                        needs.push(need(part));
+                    }
+                }
+            }
+            needs.push(literal_need(&run));
+            simplify_all(needs)
+        }
+        HirKind::Alternation(options) => {
+            let needs: Vec<Need> = options.iter().map(need).collect();
+            if needs.contains(&Need::Anything) {
+                Need::Anything
+            } else {
+                Need::Any(needs)
+            }
+        }
+        _ => Need::Anything,
+    }
+}
+
+fn simplify_all(needs: Vec<Need>) -> Need {
+    let mut needs: Vec<Need> = needs.into_iter().filter(|n| *n != Need::Anything).collect();
+    match needs.len() {
+        0 => Need::Anything,
+        1 => needs.pop().unwrap_or(Need::Anything),
+        _ => Need::All(needs),
+    }
+}
+
+fn literal_need(run: &str) -> Need {
+    let grams: Vec<String> = trigrams(run).collect();
+    if grams.is_empty() {
+        Need::Anything
+    } else {
+        Need::Trigrams(grams)
+    }
+}
+
+/// The text a node always matches, lower-cased, when it is a literal or a class that only
+/// differs by case (`(?i)a` is `[Aa]`).
+fn literal_of(hir: &Hir) -> Option<String> {
+    match hir.kind() {
+        HirKind::Literal(literal) => std::str::from_utf8(&literal.0).ok().map(str::to_lowercase),
+        HirKind::Class(Class::Unicode(class)) => {
+            let chars: Vec<char> = class
+                .ranges()
+                .iter()
+                .flat_map(|r| (r.start()..=r.end()).take(4))
+                .collect();
+            let lower: std::collections::BTreeSet<String> =
+                chars.iter().map(|c| c.to_lowercase().collect()).collect();
+            (chars.len() <= 3 && lower.len() == 1).then(|| lower.into_iter().collect())
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let bytes: Vec<u8> = class
+                .ranges()
+                .iter()
+                .flat_map(|r| (r.start()..=r.end()).take(4))
+                .collect();
+            let lower: std::collections::BTreeSet<u8> =
+                bytes.iter().map(u8::to_ascii_lowercase).collect();
+            (bytes.len() <= 2 && lower.len() == 1)
+                .then(|| lower.into_iter().map(char::from).collect())
+        }
+        HirKind::Capture(capture) => literal_of(&capture.sub),
+        _ => None,
+    }
+}

@@ -1,0 +1,172 @@
+//! The repo map and localization on a small Python project whose reference graph is known.
+
+use redgreen_indexer::{Index, MapOptions, Source};
+
+use crate::fixture::write;
+
+const SHOP: &[(&str, &str)] = &[
+    (
+        "shop/db/models.py",
+        "class QuerySet:\n    \"\"\"A lazy database lookup.\"\"\"\n\n    def filter(self, *args):\n        if not args:\n            raise ValueError(\"filter needs arguments\")\n        return self._clone()\n\n    def _clone(self):\n        return QuerySet()\n",
+    ),
+    (
+        "shop/views.py",
+        "from shop.db.models import QuerySet\nfrom shop.utils.text import slugify\n\ndef index(request):\n    items = QuerySet().filter(request.args)\n    return slugify(request.path)\n",
+    ),
+    (
+        "shop/admin.py",
+        "from shop.db.models import QuerySet\n\nclass ProductAdmin:\n    def queryset(self):\n        return QuerySet().filter(True)\n",
+    ),
+    (
+        "shop/utils/text.py",
+        "def slugify(value):\n    \"\"\"Turns a title into a URL slug.\"\"\"\n    if not value:\n        raise ValueError(\"slug must not be empty\")\n    return value.lower().replace(\" \", \"-\")\n",
+    ),
+    (
+        "shop/unrelated.py",
+        "def render_invoice_pdf(order):\n    return b\"%PDF\"\n\ndef archive_invoice(order):\n    return None\n",
+    ),
+];
+
+fn shop() -> (tempfile::TempDir, tempfile::TempDir, Index) {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write(repo.path(), SHOP);
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    (repo, data, index)
+}
+
+#[test]
+fn the_repo_map_ranks_referenced_definitions_first_within_budget() {
+    let (_repo, _data, index) = shop();
+    let options = |max_tokens, focus: &[&str]| MapOptions {
+        max_tokens,
+        focus: focus.iter().map(|f| (*f).to_owned()).collect(),
+        mentioned: Vec::new(),
+    };
+    let map = index.repo_map(&options(25, &[])).unwrap();
+    assert!(map.len() <= 25 * 4, "{map}");
+    assert!(
+        map.contains("shop/db/models.py:\n   1│ class QuerySet:\n"),
+        "{map}"
+    );
+    assert!(!map.contains("render_invoice_pdf"), "{map}");
+
+    // Focusing on a file pulls its definitions in.
+    let map = index
+        .repo_map(&options(25, &["shop/unrelated.py"]))
+        .unwrap();
+    assert!(map.contains("shop/unrelated.py:\n"), "{map}");
+    assert!(map.contains("def render_invoice_pdf(order):"), "{map}");
+
+    // A large budget holds every definition, each file once, in path order.
+    let map = index.repo_map(&options(10_000, &[])).unwrap();
+    let headers: Vec<&str> = map.lines().filter(|l| !l.contains('│')).collect();
+    assert_eq!(
+        headers,
+        [
+            "shop/admin.py:",
+            "shop/db/models.py:",
+            "shop/unrelated.py:",
+            "shop/utils/text.py:",
+            "shop/views.py:"
+        ]
+    );
+    assert_eq!(map.matches('│').count(), 9, "{map}");
+}
+
+#[test]
+fn mentioned_identifiers_localize_the_file_and_symbol() {
+    let (_repo, _data, index) = shop();
+    let found = index
+        .localize(
+            "`QuerySet.filter()` crashes when it is given no arguments",
+            3,
+        )
+        .unwrap();
+    assert_eq!(found.files[0].path, "shop/db/models.py");
+    assert_eq!(found.files[0].symbols[0].name, "QuerySet.filter");
+    assert_eq!(found.files[0].symbols[0].kind, "method");
+    assert_eq!(
+        (
+            found.files[0].symbols[0].start_line,
+            found.files[0].symbols[0].end_line
+        ),
+        (4, 7)
+    );
+    assert!(found.files.len() <= 3);
+    assert!(found.files.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn stack_traces_and_error_messages_point_at_the_failing_code() {
+    let (_repo, _data, index) = shop();
+    let issue = r#"Visiting a page with an empty path fails:
+
+Traceback (most recent call last):
+  File "/srv/app/shop/views.py", line 6, in index
+    return slugify(request.path)
+  File "/srv/app/shop/utils/text.py", line 4, in slugify
+ValueError: slug must not be empty
+"#;
+    let found = index.localize(issue, 5).unwrap();
+    let paths: Vec<&str> = found.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths[..2],
+        ["shop/utils/text.py", "shop/views.py"],
+        "{found:?}"
+    );
+    assert_eq!(paths.last(), Some(&"shop/unrelated.py"), "{found:?}");
+    assert_eq!(found.files[0].symbols[0].name, "slugify");
+    assert_eq!(found.files[1].symbols[0].name, "index");
+}
+
+#[test]
+fn a_named_path_wins_and_the_json_has_the_documented_shape() {
+    let (_repo, _data, index) = shop();
+    let found = index
+        .localize("Invoices: see unrelated.py, the pdf renderer is wrong", 2)
+        .unwrap();
+    assert_eq!(found.files[0].path, "shop/unrelated.py");
+    let json = serde_json::to_value(&found).unwrap();
+    let file = &json["files"][0];
+    assert_eq!(file["path"], "shop/unrelated.py");
+    assert!(file["score"].as_f64().unwrap() > 0.0);
+    let symbol = &file["symbols"][0];
+    assert_eq!(symbol["name"], "render_invoice_pdf");
+    assert_eq!(symbol["kind"], "function");
+    assert_eq!(
+        (symbol["start_line"].as_u64(), symbol["end_line"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert!(symbol["score"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn javascript_stack_frames_pick_the_right_one_of_two_same_named_functions() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        &[
+            (
+                "src/loader.js",
+                "export class Loader {\n  load(name) {\n    return this.options.dir + name;\n  }\n}\n",
+            ),
+            (
+                "src/cache.js",
+                "export function load(key) {\n  return store.get(key);\n}\n",
+            ),
+            (
+                "src/main.js",
+                "import { Loader } from './loader';\nnew Loader().load('x');\n",
+            ),
+        ],
+    );
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let issue = "Crash on startup:\n\nTypeError: Cannot read properties of undefined (reading 'dir')\n    at Loader.load (/app/src/loader.js:3:12)\n    at Object.<anonymous> (/app/src/main.js:2:14)\n";
+    let found = index.localize(issue, 3).unwrap();
+    assert_eq!(found.files[0].path, "src/loader.js", "{found:?}");
+    assert_eq!(found.files[0].symbols[0].name, "Loader.load", "{found:?}");
+    let cache = found.files.iter().position(|f| f.path == "src/cache.js");
+    assert!(cache.is_none_or(|i| i == 2), "{found:?}");
+}
