@@ -4,6 +4,7 @@
 mod delivery;
 mod intake;
 mod latency;
+mod localize_eval;
 mod medians;
 mod queue;
 mod stand_in;
@@ -31,6 +32,9 @@ enum Command {
     /// deliveries that each create a run and a task, optionally after a `GET /healthz`
     /// baseline at the same rate.
     Intake(intake::IntakeArgs),
+    /// File and function localization accuracy of `redgreen-indexer` on SWE-bench-style
+    /// JSONL, each instance's `base_commit` indexed from its repository's object database.
+    LocalizeEval(localize_eval::LocalizeEvalArgs),
     /// Enqueue→lease→complete throughput through `redgreen_store::Store`.
     Queue(queue::QueueArgs),
     /// The median of each number across several `--json` reports, with every run beside it.
@@ -49,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Intake(args) => print(&intake::run(args).await?, cli.json),
+        Command::LocalizeEval(args) => print(&localize_eval::run(args)?, cli.json),
         Command::Queue(args) => print(&queue::run(args).await?, cli.json),
         Command::Medians(args) => print(&medians::run(args)?, cli.json),
         Command::StandIn(args) => stand_in::run(args).await,

@@ -6,6 +6,8 @@
 
 #[path = "bench/intake.rs"]
 mod intake;
+#[path = "bench/localize_eval.rs"]
+mod localize_eval;
 #[path = "bench/medians.rs"]
 mod medians;
 #[path = "bench/queue.rs"]
