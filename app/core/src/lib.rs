@@ -15,6 +15,7 @@ pub mod run;
 pub mod timestamp;
 pub mod untrusted;
 pub mod webhook;
+pub mod work;
 
 pub use command::Command;
 pub use ids::{DeliveryId, InstallationId, RunId, TaskId};

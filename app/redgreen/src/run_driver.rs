@@ -19,9 +19,15 @@ use crate::progress::GitHubProgress;
 use crate::protection_doctor::check_repository;
 use crate::worker_pool::{TaskError, TaskHandler};
 
-/// Does the work of one phase of a run and reports how it went.
+/// Does the work of one phase of a run and reports how it went: the events in the order they
+/// happened, usually what was spent and then the verdict.
 pub trait PhaseRunner: Send + Sync + 'static {
-    fn run_phase(&self, run: &RunRecord, phase: RunState) -> impl Future<Output = Event> + Send;
+    fn run_phase(
+        &self,
+        run: &RunRecord,
+        machine: &Machine,
+        phase: RunState,
+    ) -> impl Future<Output = Vec<Event>> + Send;
 }
 
 /// The phase runner of this build. Every phase needs a capability that is not wired in yet
@@ -30,17 +36,17 @@ pub trait PhaseRunner: Send + Sync + 'static {
 pub struct MissingCapabilities;
 
 impl PhaseRunner for MissingCapabilities {
-    async fn run_phase(&self, _run: &RunRecord, phase: RunState) -> Event {
+    async fn run_phase(&self, _run: &RunRecord, _machine: &Machine, phase: RunState) -> Vec<Event> {
         let missing = match phase {
             RunState::Preparing | RunState::Publishing => "the GitHub client and git",
             _ => "the model gateway and the sandbox",
         };
-        Event::PhaseFailed {
+        vec![Event::PhaseFailed {
             reason: format!(
                 "this build of redgreen cannot run the {phase} phase yet: it lacks {missing}"
             ),
             failure: Failure::NeedsHuman,
-        }
+        }]
     }
 }
 
@@ -122,10 +128,10 @@ impl<P: PhaseRunner> RunDriver<P> {
                         }
                         let outcome = self
                             .phases
-                            .run_phase(&run, phase)
+                            .run_phase(&run, &machine, phase)
                             .instrument(info_span!("phase", %phase))
                             .await;
-                        events.push_back(outcome);
+                        events.extend(outcome);
                     }
                     // The stored run events are the progress record; the comment on GitHub
                     // mirrors them. A failure to post it does not stop the run: the next
@@ -254,7 +260,9 @@ fn checkpointed_machine(run: &RunRecord) -> Result<Machine, TaskError> {
 
 fn describe(event: &Event, next: &Machine) -> String {
     match event {
-        Event::PhaseFailed { reason, .. } => reason.clone(),
+        Event::PhaseFailed { reason, .. } | Event::VerificationFailed { evidence: reason } => {
+            reason.clone()
+        }
         Event::CancelRequested => "cancelled".into(),
         _ => format!("now {}", next.state),
     }

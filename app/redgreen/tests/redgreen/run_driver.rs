@@ -6,7 +6,10 @@ use std::sync::Mutex;
 
 use redgreen::run_driver::{MissingCapabilities, PhaseRunner, RunDriver};
 use redgreen::worker_pool::{TaskError, TaskHandler};
-use redgreen_core::machine::{Event, Failure, Machine};
+use redgreen_core::machine::{Event, Failure, Machine, PhaseOutput};
+use redgreen_core::work::{
+    BudgetLimits, GreenProof, PatchWork, Prepared, Published, RedProof, TestSummary,
+};
 use redgreen_core::{InstallationId, RunId, RunKind, RunState};
 use redgreen_store::{LeasedTask, RunRecord, Scope, Store};
 
@@ -34,14 +37,51 @@ impl Scripted {
 }
 
 impl PhaseRunner for &'static Scripted {
-    async fn run_phase(&self, _run: &RunRecord, phase: RunState) -> Event {
+    async fn run_phase(&self, _run: &RunRecord, _machine: &Machine, phase: RunState) -> Vec<Event> {
         self.phases.lock().unwrap().push(phase);
-        self.outcomes
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or(Event::PhaseSucceeded)
+        let outcome = self.outcomes.lock().unwrap().pop_front();
+        vec![outcome.unwrap_or_else(|| succeeded(phase))]
     }
+}
+
+/// A plausible product for each phase, as a real phase runner would report it.
+fn succeeded(phase: RunState) -> Event {
+    let summary = TestSummary::default();
+    let output = match phase {
+        RunState::Preparing => PhaseOutput::Prepared(Prepared {
+            base_commit: "0123abcd".into(),
+            test_command: "python3 -m unittest -v".into(),
+            test_command_source: "detected".into(),
+            max_attempts: 3,
+            budget: BudgetLimits::default(),
+            baseline: summary,
+        }),
+        RunState::Planning => PhaseOutput::Planned {
+            plan: serde_json::json!({"summary": "fix it"}),
+            red_needed: true,
+        },
+        RunState::Red => PhaseOutput::Red(RedProof {
+            tests: vec!["tests.test_x".into()],
+            rationale: "shows the bug".into(),
+            diff: String::new(),
+            run: summary,
+        }),
+        RunState::Patch => PhaseOutput::Patched(PatchWork {
+            rationale: "the fix".into(),
+            diff: String::new(),
+        }),
+        RunState::Green => PhaseOutput::Green(GreenProof {
+            named: summary.clone(),
+            suite: summary,
+        }),
+        _ => PhaseOutput::Published(Published {
+            branch: "redgreen/1-fix".into(),
+            commit: "feed".into(),
+            pr_number: None,
+            pr_url: None,
+        }),
+    };
+    Event::PhaseSucceeded { output }
 }
 
 /// Records a delivery that creates a run of `kind`, and leases its task.
@@ -120,7 +160,7 @@ async fn a_transient_failure_asks_for_a_retry_and_the_retry_resumes_the_same_pha
     let store = connect(&sqlite_url(&dir)).await;
     let (id, task) = accepted_run(&store, RunKind::Test).await;
     let script = leak(Scripted::new(vec![
-        Event::PhaseSucceeded,
+        succeeded(RunState::Preparing),
         Event::PhaseFailed {
             reason: "GitHub answered 502".into(),
             failure: Failure::Transient,

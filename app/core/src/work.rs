@@ -1,0 +1,194 @@
+//! What a run has produced so far (plan, red proof, patch, green proof, publication) and what
+//! it has spent: the part of the checkpoint from which a resumed run rebuilds its workspace.
+//!
+//! Everything a later phase needs from an earlier one lives here, not in the worker's memory:
+//! a run resumed on another machine re-creates its workspace from the base commit plus the
+//! stored diffs, and re-publishes under the same idempotency keys.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The products of the phases that have succeeded, in phase order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Work {
+    pub prepared: Option<Prepared>,
+    /// The validated `submit_plan` arguments.
+    pub plan: Option<serde_json::Value>,
+    pub red: Option<RedProof>,
+    pub patch: Option<PatchWork>,
+    pub green: Option<GreenProof>,
+    pub published: Option<Published>,
+    /// A follow-up whose plan needs no new test goes from planning straight to patch.
+    #[serde(default)]
+    pub skip_red: bool,
+}
+
+/// What `preparing` established about the repository at the base commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prepared {
+    pub base_commit: String,
+    /// The test command, and why it was chosen (`.github/redgreen.yml`, or a detected runner).
+    pub test_command: String,
+    pub test_command_source: String,
+    /// Verification attempts per red/patch cycle before the run asks for a human.
+    pub max_attempts: u32,
+    /// One allowance; `continue` grants another of the same size.
+    pub budget: BudgetLimits,
+    /// The suite on the base commit: what "no test that passed before fails" compares with.
+    pub baseline: TestSummary,
+}
+
+/// Budget caps per allowance; `None` is uncapped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetLimits {
+    pub tokens: Option<u64>,
+    pub usd_micros: Option<u64>,
+    pub minutes: Option<u64>,
+}
+
+impl BudgetLimits {
+    /// The caps after `allowances` allowances: each `continue` adds one more of the same size.
+    pub fn times(self, allowances: u32) -> BudgetLimits {
+        let scale = |cap: Option<u64>| cap.map(|cap| cap.saturating_mul(u64::from(allowances)));
+        BudgetLimits {
+            tokens: scale(self.tokens),
+            usd_micros: scale(self.usd_micros),
+            minutes: scale(self.minutes),
+        }
+    }
+}
+
+/// What a run has spent, summed over all its phases and attempts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Millionths of a US dollar, by the price table (0 for a model without a price).
+    pub usd_micros: u64,
+    pub model_calls: u64,
+    /// Time waiting for the model, running tests, and in total while a worker held the run.
+    pub model_ms: u64,
+    pub test_ms: u64,
+    pub wall_ms: u64,
+}
+
+impl Usage {
+    pub fn tokens(&self) -> u64 {
+        self.input_tokens.saturating_add(self.output_tokens)
+    }
+
+    pub fn plus(self, other: Usage) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens.saturating_add(other.input_tokens),
+            output_tokens: self.output_tokens.saturating_add(other.output_tokens),
+            usd_micros: self.usd_micros.saturating_add(other.usd_micros),
+            model_calls: self.model_calls.saturating_add(other.model_calls),
+            model_ms: self.model_ms.saturating_add(other.model_ms),
+            test_ms: self.test_ms.saturating_add(other.test_ms),
+            wall_ms: self.wall_ms.saturating_add(other.wall_ms),
+        }
+    }
+
+    /// redgreen's own time: wall time minus waiting for the model and for tests.
+    pub fn overhead_ms(&self) -> u64 {
+        self.wall_ms
+            .saturating_sub(self.model_ms)
+            .saturating_sub(self.test_ms)
+    }
+}
+
+/// The red phase's proof: the new tests, and their failing run on base + test changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedProof {
+    pub tests: Vec<String>,
+    pub rationale: String,
+    /// The test changes as a unified diff against the base commit.
+    pub diff: String,
+    pub run: TestSummary,
+}
+
+/// The patch phase's product (the code changes, test files excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchWork {
+    pub rationale: String,
+    /// The code changes as a unified diff against base + red changes.
+    pub diff: String,
+}
+
+/// The green phase's proof: the named tests, then the whole suite, on the patched tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GreenProof {
+    pub named: TestSummary,
+    pub suite: TestSummary,
+}
+
+/// Where the run's result was published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub branch: String,
+    pub commit: String,
+    pub pr_number: Option<u64>,
+    pub pr_url: Option<String>,
+}
+
+/// How one test ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestOutcome {
+    Passed,
+    Failed,
+    Skipped,
+    /// Did not run to a verdict: a collection, import or syntax error.
+    Errored,
+}
+
+/// One test that did not pass, as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailingTest {
+    pub name: String,
+    pub outcome: TestOutcome,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+/// One run of tests, kept as evidence: counts, what failed and why, and every test's outcome
+/// (for comparison with the baseline).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestSummary {
+    pub command: String,
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    pub passed: u32,
+    pub failed: u32,
+    pub skipped: u32,
+    pub failing: Vec<FailingTest>,
+    pub outcomes: BTreeMap<String, TestOutcome>,
+    /// Head and tail of the output, for people.
+    pub excerpt: String,
+    pub duration_ms: u64,
+}
+
+impl TestSummary {
+    /// Tests that passed in `baseline` and do not pass here. A test missing here counts only
+    /// when this run reported outcomes at all (a run that could not be parsed is judged by its
+    /// exit code elsewhere).
+    pub fn regressions_against(&self, baseline: &TestSummary) -> Vec<String> {
+        if self.outcomes.is_empty() {
+            return Vec::new();
+        }
+        baseline
+            .outcomes
+            .iter()
+            .filter(|(_, outcome)| **outcome == TestOutcome::Passed)
+            .filter(|(name, _)| self.outcomes.get(*name) != Some(&TestOutcome::Passed))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Whether the run as a whole passed: a clean exit and nothing failed or errored.
+    pub fn is_green(&self) -> bool {
+        !self.timed_out && self.exit_code == Some(0) && self.failed == 0 && self.failing.is_empty()
+    }
+}
