@@ -27,6 +27,9 @@ pub struct Work {
 /// What `preparing` established about the repository at the base commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prepared {
+    /// What was asked: the issue (or PR) as it read when the run started. Untrusted text,
+    /// sanitised and fenced before it reaches a prompt.
+    pub issue: IssueText,
     pub base_commit: String,
     /// The test command, and why it was chosen (`.github/redgreen.yml`, or a detected runner).
     pub test_command: String,
@@ -37,6 +40,13 @@ pub struct Prepared {
     pub budget: BudgetLimits,
     /// The suite on the base commit: what "no test that passed before fails" compares with.
     pub baseline: TestSummary,
+}
+
+/// The title and body of the issue or PR a run works on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueText {
+    pub title: String,
+    pub body: String,
 }
 
 /// Budget caps per allowance; `None` is uncapped.

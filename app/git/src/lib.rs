@@ -14,6 +14,7 @@ mod clone_url;
 mod error;
 mod identity;
 mod push;
+mod work_tree;
 mod workspace;
 
 pub use cache::RepoCache;
@@ -21,4 +22,5 @@ pub use clone_url::CloneUrl;
 pub use error::GitError;
 pub use identity::BotIdentity;
 pub use push::push_refspecs;
+pub use work_tree::WorkTree;
 pub use workspace::Workspace;

@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{IndexAddOption, Oid, Repository, Signature};
+use git2::{Oid, Repository, Signature};
 use redgreen_core::refs::WritableRef;
 use secrecy::SecretString;
 
+use crate::work_tree::commit_all;
 use crate::{BotIdentity, CloneUrl, GitError, push_refspecs};
 
 /// A working tree made by [`crate::RepoCache::checkout`].
@@ -63,37 +64,9 @@ impl Workspace {
     /// identity: no `user.name` or `user.email` from any git configuration is used.
     pub fn commit_all(&self, message: &str) -> Result<Oid, GitError> {
         let repo = self.repository("commit")?;
-        let fail = |error: git2::Error| GitError::from_git2("commit", &error, None);
-        let mut index = repo.index().map_err(fail)?;
-        index
-            .add_all(["*"], IndexAddOption::DEFAULT, None)
-            .map_err(fail)?;
-        // `add_all` does not stage deletions.
-        index.update_all(["*"], None).map_err(fail)?;
-        index.write().map_err(fail)?;
-        let tree = repo
-            .find_tree(index.write_tree().map_err(fail)?)
-            .map_err(fail)?;
-        let parent = repo
-            .head()
-            .and_then(|head| head.peel_to_commit())
-            .map_err(fail)?;
-        if parent.tree_id() == tree.id() {
-            return Err(GitError::NothingToCommit);
-        }
-        let signature = Signature::now(&self.identity.name, &self.identity.email).map_err(fail)?;
-        let commit = repo
-            .commit(
-                Some("HEAD"),
-                &signature,
-                &signature,
-                message,
-                &tree,
-                &[&parent],
-            )
-            .map_err(fail)?;
-        tracing::info!(workspace = %self.path.display(), %commit, "committed");
-        Ok(commit)
+        let signature = Signature::now(&self.identity.name, &self.identity.email)
+            .map_err(|error| GitError::from_git2("commit", &error, None))?;
+        commit_all(&repo, message, &signature)
     }
 
     /// Pushes HEAD to `branch` on the clone URL: creates it, or fast-forwards it; never

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use redgreen_core::machine::{Effect, Event, Failure, Machine, PhaseOutput, step};
 use redgreen_core::work::{
-    BudgetLimits, GreenProof, PatchWork, Prepared, Published, RedProof, TestSummary, Usage,
+    BudgetLimits, GreenProof, IssueText, PatchWork, Prepared, Published, RedProof, TestSummary,
+    Usage,
 };
 use redgreen_core::{RunKind, RunState};
 
@@ -13,6 +14,7 @@ fn output_for(phase: RunState) -> PhaseOutput {
     let summary = TestSummary::default();
     match phase {
         RunState::Preparing => PhaseOutput::Prepared(Prepared {
+            issue: IssueText::default(),
             base_commit: "0123abcd".into(),
             test_command: "python3 -m unittest -v".into(),
             test_command_source: ".github/redgreen.yml".into(),

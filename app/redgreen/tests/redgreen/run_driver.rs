@@ -8,7 +8,7 @@ use redgreen::run_driver::{MissingCapabilities, PhaseRunner, RunDriver};
 use redgreen::worker_pool::{TaskError, TaskHandler};
 use redgreen_core::machine::{Event, Failure, Machine, PhaseOutput};
 use redgreen_core::work::{
-    BudgetLimits, GreenProof, PatchWork, Prepared, Published, RedProof, TestSummary,
+    BudgetLimits, GreenProof, IssueText, PatchWork, Prepared, Published, RedProof, TestSummary,
 };
 use redgreen_core::{InstallationId, RunId, RunKind, RunState};
 use redgreen_store::{LeasedTask, RunRecord, Scope, Store};
@@ -49,6 +49,7 @@ fn succeeded(phase: RunState) -> Event {
     let summary = TestSummary::default();
     let output = match phase {
         RunState::Preparing => PhaseOutput::Prepared(Prepared {
+            issue: IssueText::default(),
             base_commit: "0123abcd".into(),
             test_command: "python3 -m unittest -v".into(),
             test_command_source: "detected".into(),

@@ -1,0 +1,182 @@
+//! Local operations on a working tree, with no remote involved: reset to a commit, apply a
+//! stored diff, diff against HEAD, and commit at a given time.
+//!
+//! These are what lets a run resume anywhere: its checkpoint stores the base commit and the
+//! diffs of its phases, and a fresh tree is rebuilt from them. Commits are made with a time
+//! passed in (the run's), not the clock, so rebuilding a branch yields the same commit ids
+//! and publishing it again is a no-op rather than a second, diverging push.
+
+use std::path::{Path, PathBuf};
+
+use git2::build::CheckoutBuilder;
+use git2::{
+    ApplyLocation, Diff, DiffFormat, DiffOptions, IndexAddOption, Oid, Repository, Signature, Time,
+};
+
+use crate::{BotIdentity, GitError};
+
+/// A working tree (a non-bare repository) that redgreen operates on locally.
+#[derive(Debug, Clone)]
+pub struct WorkTree {
+    path: PathBuf,
+}
+
+impl WorkTree {
+    /// The working tree at `path`, which must be a git repository.
+    pub fn open(path: &Path) -> Result<WorkTree, GitError> {
+        Repository::open(path).map_err(|error| GitError::from_git2("open", &error, None))?;
+        Ok(WorkTree {
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The commit HEAD points at.
+    pub fn head(&self) -> Result<Oid, GitError> {
+        let repo = self.repository("head")?;
+        let commit = repo
+            .head()
+            .and_then(|head| head.peel_to_commit())
+            .map_err(|error| GitError::from_git2("head", &error, None))?;
+        Ok(commit.id())
+    }
+
+    /// Detaches HEAD at `commit` and makes the tree match it exactly: changed files restored,
+    /// untracked and ignored files removed (anything a sandboxed run left behind).
+    pub fn reset_to(&self, commit: Oid) -> Result<(), GitError> {
+        let repo = self.repository("reset")?;
+        let fail = |error: git2::Error| GitError::from_git2("reset", &error, None);
+        let target = repo.find_commit(commit).map_err(fail)?;
+        let mut options = CheckoutBuilder::new();
+        options.force().remove_untracked(true).remove_ignored(true);
+        repo.checkout_tree(target.as_object(), Some(&mut options))
+            .map_err(fail)?;
+        repo.set_head_detached(commit).map_err(fail)?;
+        // The index must match too, or the next diff would report the reset as a change.
+        let mut index = repo.index().map_err(fail)?;
+        index
+            .read_tree(&target.tree().map_err(fail)?)
+            .map_err(fail)?;
+        index.write().map_err(fail)
+    }
+
+    /// Applies a unified diff made by [`WorkTree::diff_to_head`] to the working tree.
+    pub fn apply(&self, diff: &str) -> Result<(), GitError> {
+        if diff.trim().is_empty() {
+            return Ok(());
+        }
+        let repo = self.repository("apply")?;
+        let fail = |error: git2::Error| GitError::from_git2("apply", &error, None);
+        let parsed = Diff::from_buffer(diff.as_bytes()).map_err(fail)?;
+        repo.apply(&parsed, ApplyLocation::WorkDir, None)
+            .map_err(fail)
+    }
+
+    /// Every change in the working tree against HEAD, new files included, as a unified diff
+    /// that [`WorkTree::apply`] accepts.
+    pub fn diff_to_head(&self) -> Result<String, GitError> {
+        self.diff::<&str>(&[])
+    }
+
+    /// Like [`WorkTree::diff_to_head`], for the files at `paths` only (exact paths, so that
+    /// what a test run left beside them, caches and build output, stays out).
+    pub fn diff_paths_to_head<S: AsRef<str>>(&self, paths: &[S]) -> Result<String, GitError> {
+        if paths.is_empty() {
+            return Ok(String::new());
+        }
+        self.diff(paths)
+    }
+
+    fn diff<S: AsRef<str>>(&self, paths: &[S]) -> Result<String, GitError> {
+        let repo = self.repository("diff")?;
+        let fail = |error: git2::Error| GitError::from_git2("diff", &error, None);
+        let head_tree = repo
+            .head()
+            .and_then(|head| head.peel_to_tree())
+            .map_err(fail)?;
+        let mut options = DiffOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .show_untracked_content(true)
+            .show_binary(true)
+            .disable_pathspec_match(true);
+        for path in paths {
+            options.pathspec(path.as_ref());
+        }
+        let diff = repo
+            .diff_tree_to_workdir_with_index(Some(&head_tree), Some(&mut options))
+            .map_err(fail)?;
+        let mut text = Vec::new();
+        diff.print(DiffFormat::Patch, |_, _, line| {
+            if matches!(line.origin(), '+' | '-' | ' ') {
+                text.push(line.origin() as u8);
+            }
+            text.extend_from_slice(line.content());
+            true
+        })
+        .map_err(fail)?;
+        String::from_utf8(text).map_err(|_| GitError::Io {
+            operation: "diff",
+            source: std::io::Error::other("the diff is not valid UTF-8"),
+        })
+    }
+
+    /// Stages every change (new, modified and deleted files, honouring `.gitignore`) and
+    /// commits it on HEAD as `identity`, at `seconds` since the epoch (UTC).
+    pub fn commit_all_at(
+        &self,
+        message: &str,
+        identity: &BotIdentity,
+        seconds: i64,
+    ) -> Result<Oid, GitError> {
+        let signature = Signature::new(&identity.name, &identity.email, &Time::new(seconds, 0))
+            .map_err(|error| GitError::from_git2("commit", &error, None))?;
+        commit_all(&self.repository("commit")?, message, &signature)
+    }
+
+    fn repository(&self, operation: &'static str) -> Result<Repository, GitError> {
+        Repository::open(&self.path).map_err(|error| GitError::from_git2(operation, &error, None))
+    }
+}
+
+/// Stages everything and commits it on HEAD with `signature` as author and committer.
+pub(crate) fn commit_all(
+    repo: &Repository,
+    message: &str,
+    signature: &Signature<'_>,
+) -> Result<Oid, GitError> {
+    let fail = |error: git2::Error| GitError::from_git2("commit", &error, None);
+    let mut index = repo.index().map_err(fail)?;
+    index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(fail)?;
+    // `add_all` does not stage deletions.
+    index.update_all(["*"], None).map_err(fail)?;
+    index.write().map_err(fail)?;
+    let tree = repo
+        .find_tree(index.write_tree().map_err(fail)?)
+        .map_err(fail)?;
+    let parent = repo
+        .head()
+        .and_then(|head| head.peel_to_commit())
+        .map_err(fail)?;
+    if parent.tree_id() == tree.id() {
+        return Err(GitError::NothingToCommit);
+    }
+    let commit = repo
+        .commit(
+            Some("HEAD"),
+            signature,
+            signature,
+            message,
+            &tree,
+            &[&parent],
+        )
+        .map_err(fail)?;
+    tracing::info!(workspace = ?repo.workdir(), %commit, "committed");
+    Ok(commit)
+}

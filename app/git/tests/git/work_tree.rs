@@ -1,0 +1,103 @@
+//! Local work-tree operations: a run's tree rebuilt from its base commit and stored diffs
+//! gives the same files and, committed at the same time, the same commit ids.
+
+use redgreen_git::WorkTree;
+
+use crate::fixture::Fixture;
+
+#[test]
+fn a_diff_rebuilt_on_a_fresh_tree_gives_the_same_files_and_the_same_commit() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("rebuild");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let root = tree.path().to_path_buf();
+    std::fs::write(root.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n").unwrap();
+    std::fs::create_dir_all(root.join("tests")).unwrap();
+    std::fs::write(root.join("tests/answer.rs"), "#[test] fn t() {}\n").unwrap();
+    std::fs::remove_file(root.join("README.md")).unwrap();
+
+    let diff = tree.diff_to_head().unwrap();
+    assert!(diff.contains("+pub fn answer() -> u32 { 42 }"), "{diff}");
+    assert!(
+        diff.contains("tests/answer.rs"),
+        "new files are in the diff: {diff}"
+    );
+    let committed = tree
+        .commit_all_at("Fix the answer", &fixture.identity, 1_700_000_000)
+        .unwrap();
+
+    // Another tree at the base commit, as a resumed run would make it elsewhere.
+    let (_, _, other) = fixture.repo_and_workspace("rebuild-elsewhere");
+    let other = WorkTree::open(other.path()).unwrap();
+    assert_eq!(other.head().unwrap().to_string(), first);
+    other.apply(&diff).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(other.path().join("src/lib.rs")).unwrap(),
+        "pub fn answer() -> u32 { 42 }\n"
+    );
+    assert!(!other.path().join("README.md").exists());
+    let again = other
+        .commit_all_at("Fix the answer", &fixture.identity, 1_700_000_000)
+        .unwrap();
+    assert_eq!(
+        again, committed,
+        "same parent, tree, identity and time: same commit"
+    );
+    // A different time is a different commit: the time is really used.
+    tree.reset_to(first.parse().unwrap()).unwrap();
+    tree.apply(&diff).unwrap();
+    let later = tree
+        .commit_all_at("Fix the answer", &fixture.identity, 1_700_000_001)
+        .unwrap();
+    assert_ne!(later, committed);
+}
+
+#[test]
+fn reset_removes_changes_untracked_and_ignored_files() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("reset");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let root = tree.path().to_path_buf();
+    std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
+    std::fs::create_dir_all(root.join("build")).unwrap();
+    std::fs::write(root.join("build/out.o"), "junk").unwrap();
+    std::fs::write(root.join("src/lib.rs"), "broken").unwrap();
+    std::fs::write(root.join("stray.txt"), "left by a test run").unwrap();
+
+    tree.reset_to(first.parse().unwrap()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("src/lib.rs")).unwrap(),
+        "pub fn answer() -> u32 { 41 }\n"
+    );
+    assert!(!root.join("stray.txt").exists());
+    assert!(!root.join("build/out.o").exists());
+    assert!(!root.join(".gitignore").exists());
+    assert_eq!(tree.diff_to_head().unwrap(), "");
+}
+
+#[test]
+fn an_empty_diff_applies_as_nothing_and_a_foreign_one_is_refused() {
+    let fixture = Fixture::new();
+    let (_, _, workspace) = fixture.repo_and_workspace("apply");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    tree.apply("").unwrap();
+    let foreign =
+        "diff --git a/nope.rs b/nope.rs\n--- a/nope.rs\n+++ b/nope.rs\n@@ -1 +1 @@\n-x\n+y\n";
+    assert!(tree.apply(foreign).is_err());
+}
+
+#[test]
+fn a_diff_of_named_paths_leaves_out_what_else_changed() {
+    let fixture = Fixture::new();
+    let (_, _, workspace) = fixture.repo_and_workspace("paths");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let root = tree.path().to_path_buf();
+    std::fs::write(root.join("src/lib.rs"), "pub fn answer() -> u32 { 42 }\n").unwrap();
+    std::fs::create_dir_all(root.join("__pycache__")).unwrap();
+    std::fs::write(root.join("__pycache__/x.pyc"), "cache").unwrap();
+    let diff = tree.diff_paths_to_head(&["src/lib.rs"]).unwrap();
+    assert!(diff.contains("+pub fn answer() -> u32 { 42 }"), "{diff}");
+    assert!(!diff.contains("pycache"), "{diff}");
+    assert!(tree.diff_to_head().unwrap().contains("pycache"));
+    assert_eq!(tree.diff_paths_to_head::<&str>(&[]).unwrap(), "");
+}
