@@ -76,7 +76,7 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum PhaseOutput {
-    Prepared(Prepared),
+    Prepared(Box<Prepared>),
     /// `red_needed` is false when a follow-up asks for a change that is not behavioural
     /// (wording, refactoring): the run then goes from planning straight to patch.
     Planned {
@@ -211,7 +211,7 @@ impl Machine {
         let mut next = self.clone();
         let work = &mut next.work;
         match output.clone() {
-            PhaseOutput::Prepared(prepared) => work.prepared = Some(prepared),
+            PhaseOutput::Prepared(prepared) => work.prepared = Some(*prepared),
             PhaseOutput::Planned { plan, red_needed } => {
                 work.plan = Some(plan);
                 work.skip_red = !red_needed;

@@ -13,7 +13,7 @@ use redgreen_core::{RunKind, RunState};
 fn output_for(phase: RunState) -> PhaseOutput {
     let summary = TestSummary::default();
     match phase {
-        RunState::Preparing => PhaseOutput::Prepared(Prepared {
+        RunState::Preparing => PhaseOutput::Prepared(Box::new(Prepared {
             issue: IssueText::default(),
             base_commit: "0123abcd".into(),
             test_command: "python3 -m unittest -v".into(),
@@ -25,7 +25,7 @@ fn output_for(phase: RunState) -> PhaseOutput {
                 minutes: Some(30),
             },
             baseline: summary,
-        }),
+        })),
         RunState::Planning => PhaseOutput::Planned {
             plan: serde_json::json!({"summary": "fix it"}),
             red_needed: true,

@@ -48,7 +48,7 @@ impl PhaseRunner for &'static Scripted {
 fn succeeded(phase: RunState) -> Event {
     let summary = TestSummary::default();
     let output = match phase {
-        RunState::Preparing => PhaseOutput::Prepared(Prepared {
+        RunState::Preparing => PhaseOutput::Prepared(Box::new(Prepared {
             issue: IssueText::default(),
             base_commit: "0123abcd".into(),
             test_command: "python3 -m unittest -v".into(),
@@ -56,7 +56,7 @@ fn succeeded(phase: RunState) -> Event {
             max_attempts: 3,
             budget: BudgetLimits::default(),
             baseline: summary,
-        }),
+        })),
         RunState::Planning => PhaseOutput::Planned {
             plan: serde_json::json!({"summary": "fix it"}),
             red_needed: true,
