@@ -19,6 +19,7 @@
 
 mod error;
 mod graph;
+mod impact;
 mod identifier;
 mod index;
 mod language;
@@ -34,6 +35,7 @@ mod trigram;
 
 pub use error::{IndexError, Result};
 pub use identifier::split_identifier;
+pub use impact::Impact;
 pub use index::{BuildOptions, BuildStats, Index};
 pub use language::Language;
 pub use localize::{FileMatch, Localization, SymbolMatch};

@@ -170,3 +170,27 @@ fn javascript_stack_frames_pick_the_right_one_of_two_same_named_functions() {
     let cache = found.files.iter().position(|f| f.path == "src/cache.js");
     assert!(cache.is_none_or(|i| i == 2), "{found:?}");
 }
+
+#[test]
+fn impact_names_the_changed_definition_and_the_files_that_use_it() {
+    let (_repo, _data, index) = shop();
+    // Line 5 of models.py is inside `QuerySet.filter` (lines 4-7), itself inside the class.
+    let impacts = index
+        .impact(&[
+            ("shop/db/models.py".into(), 5, 5),
+            ("missing.py".into(), 1, 1),
+        ])
+        .unwrap();
+    assert_eq!(impacts.len(), 1, "{impacts:?}");
+    let impact = &impacts[0];
+    assert_eq!(impact.path, "shop/db/models.py");
+    assert_eq!(impact.symbol, "QuerySet.filter");
+    assert_eq!(impact.referenced_by, vec!["shop/admin.py", "shop/views.py"]);
+
+    // A change to `slugify` reaches only its one user.
+    let impacts = index
+        .impact(&[("shop/utils/text.py".into(), 3, 4)])
+        .unwrap();
+    assert_eq!(impacts[0].symbol, "slugify");
+    assert_eq!(impacts[0].referenced_by, vec!["shop/views.py"]);
+}
