@@ -1,4 +1,4 @@
-//! The command line: `redgreen serve`, `redgreen audit verify`, `redgreen doctor`,
+//! The command line: `redgreen serve`, `redgreen run`, `redgreen audit verify`, `redgreen doctor`,
 //! `redgreen sandbox run`, and the code index (`index`, `search`, `map`, `localize`).
 
 use std::path::PathBuf;
@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Receive webhooks, serve the operator API and run the workers.
     Serve,
+    /// The agent loop on a local repository, without GitHub: plan, a failing test, the fix,
+    /// verified in the sandbox; leaves a branch in the repository and a PR-body file.
+    Run(RunArgs),
     /// The hash-chained audit log.
     Audit {
         #[command(subcommand)]
@@ -28,6 +31,9 @@ pub enum Command {
     /// Check a repository's default-branch protection; exit 0 when a reviewed pull request
     /// is required of everyone (redgreen included), 1 when not, 2 when it cannot be checked.
     Doctor(DoctorArgs),
+    /// Recommend a technology stack: a MADR 4 ADR and an infrastructure spec, from
+    /// constraints, deterministically.
+    Recommend(crate::recommend_cli::RecommendArgs),
     /// The no-egress sandbox that repository code runs in.
     Sandbox {
         #[command(subcommand)]
@@ -35,6 +41,22 @@ pub enum Command {
     },
     #[command(flatten)]
     CodeIndex(crate::code_index::CodeIndexCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The repository (a git working tree); the run starts from its HEAD.
+    #[arg(long, value_name = "PATH")]
+    pub repo: PathBuf,
+    /// The issue's text (its first line is the title).
+    #[arg(long, value_name = "TEXT", conflicts_with = "issue_file")]
+    pub issue: Option<String>,
+    /// A file holding the issue's text.
+    #[arg(long, value_name = "FILE")]
+    pub issue_file: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,14 +1,20 @@
 //! The `redgreen` binary's library: configuration, the worker pool, and the wiring of every
 //! crate. Only this crate depends on more than one of redgreen's other crates.
 
+pub mod agent_phases;
+pub mod agent_setup;
 pub mod cli;
 pub mod code_index;
 pub mod config;
 pub mod denial_reply;
 pub mod doctor_cli;
+pub mod github_forge;
 pub mod github_permissions;
+pub mod local_forge;
+pub mod local_run;
 pub mod progress;
 pub mod protection_doctor;
+pub mod recommend_cli;
 pub mod repo_minimum;
 pub mod run_driver;
 pub mod sandbox_run;

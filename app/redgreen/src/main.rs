@@ -13,6 +13,22 @@ fn main() -> ExitCode {
     // thread exists (a user namespace refuses a multi-threaded caller), so before anything.
     redgreen_sandbox::enter_helper_if_requested();
     let cli = Cli::parse();
+    // A recommendation needs no configuration, runtime or telemetry.
+    let cli = match cli.command {
+        Command::Recommend(args) => {
+            return match redgreen::recommend_cli::run(args) {
+                Ok(code) => code,
+                Err(error) => {
+                    eprintln!("redgreen: {error:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        command => Cli {
+            command,
+            config: cli.config,
+        },
+    };
     if let Command::Sandbox {
         command: SandboxCommand::Run(args),
     } = &cli.command
@@ -60,7 +76,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
             Some(redgreen::telemetry::init(otlp.as_deref())?)
         }
-        Command::Audit { .. }
+        Command::Run(_)
+        | Command::Recommend(_)
+        | Command::Audit { .. }
         | Command::Sandbox { .. }
         | Command::Doctor(_)
         | Command::CodeIndex(_) => None,
@@ -72,12 +90,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 redgreen::serve::serve(config).await?;
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Run(args) => redgreen::local_run::run(&config, &args).await,
             Command::Audit {
                 command: AuditCommand::Verify { json },
             } => audit_verify(&config, json).await,
             Command::Doctor(args) => redgreen::doctor_cli::run(&config, &args).await,
             // Handled before any runtime exists.
-            Command::Sandbox { .. } | Command::CodeIndex(_) => Ok(ExitCode::FAILURE),
+            Command::Sandbox { .. } | Command::CodeIndex(_) | Command::Recommend(_) => {
+                Ok(ExitCode::FAILURE)
+            }
         }
     })
 }

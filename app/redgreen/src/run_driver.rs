@@ -28,6 +28,10 @@ pub trait PhaseRunner: Send + Sync + 'static {
         machine: &Machine,
         phase: RunState,
     ) -> impl Future<Output = Vec<Event>> + Send;
+
+    /// Releases what the run holds on this machine (its work tree, index and sandbox). Called
+    /// when the run stops; a no-op for runners that hold nothing.
+    fn cleanup(&self, _run: &RunRecord) {}
 }
 
 /// The phase runner of this build. Every phase needs a capability that is not wired in yet
@@ -106,8 +110,17 @@ impl<P: PhaseRunner> RunDriver<P> {
                     from: stored_state,
                     to: next.state,
                     checkpoint: serde_json::to_value(&next).map_err(internal)?,
-                    pr_url: None,
-                    event_kind: "transition".into(),
+                    pr_url: next
+                        .work
+                        .published
+                        .as_ref()
+                        .and_then(|published| published.pr_url.clone()),
+                    event_kind: match event {
+                        Event::Spent { .. } => "spent",
+                        Event::VerificationFailed { .. } => "verification_failed",
+                        _ => "transition",
+                    }
+                    .into(),
                     message: describe(&event, &next),
                     data: serde_json::to_value(&event).map_err(internal)?,
                 };
@@ -144,8 +157,7 @@ impl<P: PhaseRunner> RunDriver<P> {
                             warn!(%error, "progress could not be published on GitHub");
                         }
                     }
-                    // Nothing is allocated per run before the sandbox exists.
-                    Effect::Cleanup => {}
+                    Effect::Cleanup => self.phases.cleanup(&run),
                     Effect::RetryLater => {
                         let reason = machine.last_error.clone().unwrap_or_default();
                         return Err(TaskError::Retryable(reason));
@@ -264,6 +276,12 @@ fn describe(event: &Event, next: &Machine) -> String {
             reason.clone()
         }
         Event::CancelRequested => "cancelled".into(),
+        Event::Spent { usage } => format!(
+            "spent {} tokens, {} ms waiting for the model, {} ms running tests",
+            usage.tokens(),
+            usage.model_ms,
+            usage.test_ms
+        ),
         _ => format!("now {}", next.state),
     }
 }

@@ -13,11 +13,13 @@ use redgreen_store::Store;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::agent_phases::AgentPhases;
+use crate::agent_setup::{agent_settings, sandbox_tests};
 use crate::config::Config;
 use crate::github_permissions::GitHubPermissions;
 use crate::progress::GitHubProgress;
 use crate::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
-use crate::run_driver::{MissingCapabilities, RunDriver};
+use crate::run_driver::RunDriver;
 use crate::worker_pool::{PoolConfig, WorkerPool};
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -73,7 +75,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let worker_name = format!("{}:{}", hostname(), std::process::id());
-    let mut driver = RunDriver::new(store.clone(), MissingCapabilities);
+    let settings = agent_settings(&config, false)?;
+    let cache =
+        redgreen_git::RepoCache::new(config.data_dir.join("repos"), settings.identity.clone());
+    let phases = AgentPhases::new(settings, sandbox_tests(&config), github.clone(), cache);
+    let mut driver = RunDriver::new(store.clone(), phases);
     if let Some(client) = github {
         driver = driver
             .with_progress(GitHubProgress::new(client.clone()))

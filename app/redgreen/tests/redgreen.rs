@@ -1,12 +1,13 @@
 //! Tests of the `redgreen` binary crate: configuration, the worker pool (including a real
 //! SIGKILL crash), the run driver, `redgreen serve` as a process (also end to end against a
 //! GitHub stand-in: who may trigger work, token expiry, rate limits), `redgreen sandbox run`,
-//! and the code index commands.
+//! the code index commands, and the agent loop (`redgreen run`) end to end.
 
 // A failing test should stop right where it fails, with the value that was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod redgreen {
+    mod agent_run;
     mod allowed_bots;
     mod code_index;
     mod config;

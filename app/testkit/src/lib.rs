@@ -12,6 +12,7 @@ mod error;
 mod fault;
 pub mod git_remote;
 mod handlers;
+mod model_server;
 mod openapi;
 pub mod payloads;
 mod recorded;
@@ -23,6 +24,7 @@ mod world;
 
 pub use error::TestkitError;
 pub use fault::Fault;
+pub use model_server::{ModelApi, ModelReply, ModelRequest, ModelServer, ScriptedCall};
 pub use recorded::{AuthKind, RecordedRequest};
 pub use stand_in::{GitHubStandIn, PullSpec};
 pub use webhook::{WebhookSender, signature_256};

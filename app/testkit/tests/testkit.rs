@@ -14,6 +14,8 @@ mod credentials;
 mod endpoints;
 #[path = "testkit/faults.rs"]
 mod faults;
+#[path = "testkit/model_server.rs"]
+mod model_server;
 #[path = "testkit/octocrab_models.rs"]
 mod octocrab_models;
 #[path = "testkit/payloads.rs"]

@@ -1,0 +1,467 @@
+//! What a run publishes, as text: the pull request's body with its evidence, the branch name,
+//! and the check run's report with line annotations.
+//!
+//! Pure functions of the checkpoint, so a publication repeated after a crash produces the same
+//! bytes. Text that came from an issue, the model or test output is neutralised (mentions
+//! cannot ping anyone, output stays inside code fences).
+
+use std::fmt::Write as _;
+
+use redgreen_core::machine::Machine;
+use redgreen_core::run::RunKind;
+use redgreen_core::work::{TestOutcome, TestSummary};
+use serde_json::json;
+
+use crate::executor::{RunSpec, changed_paths};
+use crate::forge::{Annotation, CheckReport};
+
+/// The check run on fix and follow-up PRs.
+pub const TDD_CHECK: &str = "redgreen/tdd";
+/// The check run of `@redgreen test`.
+pub const TEST_CHECK: &str = "redgreen/test";
+/// Marks the machine-readable evidence block in a PR body.
+pub const EVIDENCE_MARKER: &str = "<!-- redgreen:evidence -->";
+
+/// `redgreen/<issue>-<slug>`: the slug from the title, lowercase ASCII words joined by `-`,
+/// at most 40 characters.
+pub fn branch_name(number: Option<i64>, title: &str) -> String {
+    let mut slug = String::new();
+    for word in title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        if slug.len() + word.len() + 1 > 40 {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    if slug.is_empty() {
+        slug.push_str("fix");
+    }
+    match number {
+        Some(number) => format!("redgreen/{number}-{slug}"),
+        None => format!("redgreen/{slug}"),
+    }
+}
+
+/// The body of a fix PR (and, shortened, of a follow-up reply or a plan comment).
+pub fn render_pr_body(run: &RunSpec, machine: &Machine) -> String {
+    let work = &machine.work;
+    let mut body = String::new();
+    let plan_text = |key: &str| {
+        work.plan
+            .as_ref()
+            .and_then(|plan| plan.get(key))
+            .and_then(|value| value.as_str())
+            .map(neutralise)
+            .unwrap_or_default()
+    };
+    let _ = writeln!(body, "## Summary\n");
+    let summary = plan_text("summary");
+    let _ = writeln!(
+        body,
+        "{}\n",
+        if summary.is_empty() {
+            "(no summary)"
+        } else {
+            &summary
+        }
+    );
+    if let (Some(number), RunKind::Fix) = (run.number, run.kind) {
+        let _ = writeln!(body, "Fixes #{number}.\n");
+    }
+    if run.kind == RunKind::Plan || run.kind == RunKind::Fix || run.kind == RunKind::FollowUp {
+        let _ = writeln!(body, "## Plan\n");
+        for step in plan_list(machine, "steps") {
+            let _ = writeln!(body, "1. {step}");
+        }
+        let files = plan_list(machine, "files");
+        if !files.is_empty() {
+            let _ = writeln!(body, "\nFiles: {}", code_list(&files));
+        }
+        body.push('\n');
+    }
+    if let Some(red) = &work.red {
+        let _ = writeln!(body, "## Red: the new tests fail on the base commit\n");
+        let _ = writeln!(body, "Tests: {}\n", code_list(&red.tests));
+        write_run(&mut body, &red.run);
+    }
+    if let Some(green) = &work.green {
+        let heading = if run.kind == RunKind::Test {
+            "## Test run"
+        } else {
+            "## Green: they pass with the change, and nothing else broke"
+        };
+        let _ = writeln!(body, "{heading}\n");
+        if let Some(prepared) = &work.prepared {
+            let _ = writeln!(
+                body,
+                "Suite on the base commit: {} passed, {} failed, {} skipped. With the change: \
+                 {} passed, {} failed, {} skipped.\n",
+                prepared.baseline.passed,
+                prepared.baseline.failed,
+                prepared.baseline.skipped,
+                green.suite.passed,
+                green.suite.failed,
+                green.suite.skipped
+            );
+        }
+        write_run(&mut body, &green.suite);
+    }
+    let red_files = work.red.as_ref().map(|red| changed_paths(&red.diff));
+    let patch_files = work.patch.as_ref().map(|patch| changed_paths(&patch.diff));
+    if red_files.is_some() || patch_files.is_some() {
+        let _ = writeln!(body, "## Changes\n");
+        let (added, removed) = [
+            work.red.as_ref().map(|r| &r.diff),
+            work.patch.as_ref().map(|p| &p.diff),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|diff| line_counts(diff))
+        .fold((0, 0), |(a, r), (a2, r2)| (a + a2, r + r2));
+        for (label, files) in [("tests", &red_files), ("code", &patch_files)] {
+            if let Some(files) = files {
+                let files: Vec<String> = files.iter().cloned().collect();
+                let _ = writeln!(body, "- {label}: {}", code_list(&files));
+            }
+        }
+        let _ = writeln!(body, "- lines: +{added} −{removed}\n");
+        let _ = writeln!(body, "## Impact\n");
+        let all: Vec<&String> = red_files
+            .iter()
+            .chain(patch_files.iter())
+            .flatten()
+            .collect();
+        let sensitive: Vec<String> = all
+            .iter()
+            .filter(|path| is_sensitive(path))
+            .map(|path| path.to_string())
+            .collect();
+        if sensitive.is_empty() {
+            let _ = writeln!(
+                body,
+                "No workflow, CI, dependency manifest or secret-bearing file is touched.\n"
+            );
+        } else {
+            let _ = writeln!(
+                body,
+                "Touches files that need a careful review: {}\n",
+                code_list(&sensitive)
+            );
+        }
+    }
+    if run.kind != RunKind::Test {
+        let _ = writeln!(body, "## Risk and rollback\n");
+        let risk = plan_text("risk");
+        let _ = writeln!(
+            body,
+            "{}\n\nRollback: revert this pull request's commits; redgreen changed no \
+             configuration, data or infrastructure outside them.\n",
+            if risk.is_empty() {
+                "Not assessed."
+            } else {
+                &risk
+            }
+        );
+        let _ = writeln!(body, "## Test plan\n");
+        let strategy = plan_text("test_strategy");
+        if !strategy.is_empty() {
+            let _ = writeln!(body, "{strategy}\n");
+        }
+        if let Some(prepared) = &work.prepared {
+            let _ = writeln!(
+                body,
+                "redgreen ran `{}` in its no-egress sandbox on the base commit, with the new \
+                 tests, and with the change; the `{TDD_CHECK}` check carries the result.\n",
+                prepared.test_command.replace('`', "'")
+            );
+        }
+    }
+    let usage = &machine.usage;
+    let _ = writeln!(body, "## Budget used\n");
+    let _ = writeln!(
+        body,
+        "{} tokens ({} in, {} out) in {} model calls, ${:.4}, {:.1} s of work ({:.1} s waiting \
+         for the model, {:.1} s running tests).\n",
+        usage.tokens(),
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.model_calls,
+        usage.usd_micros as f64 / 1_000_000.0,
+        usage.wall_ms as f64 / 1000.0,
+        usage.model_ms as f64 / 1000.0,
+        usage.test_ms as f64 / 1000.0
+    );
+    let evidence = evidence_json(run, machine);
+    let _ = writeln!(
+        body,
+        "<details><summary>Evidence (machine-readable)</summary>\n\n{EVIDENCE_MARKER}\n```json\n{}\n```\n</details>",
+        serde_json::to_string_pretty(&evidence).unwrap_or_default()
+    );
+    body
+}
+
+/// The check run for a run's head commit: `redgreen/tdd` with the red tests and the changed
+/// lines annotated, or `redgreen/test` with the failures annotated.
+pub fn check_report(kind: RunKind, machine: &Machine) -> Option<CheckReport> {
+    let work = &machine.work;
+    let green = work.green.as_ref()?;
+    match kind {
+        RunKind::Test => {
+            let passed = green.suite.is_green();
+            Some(CheckReport {
+                name: TEST_CHECK,
+                conclusion: if passed { "success" } else { "failure" },
+                title: format!(
+                    "{} passed, {} failed, {} skipped",
+                    green.suite.passed, green.suite.failed, green.suite.skipped
+                ),
+                summary: summary_of(&green.suite),
+                annotations: failure_annotations(&green.suite),
+            })
+        }
+        RunKind::Fix | RunKind::FollowUp => {
+            let mut annotations = Vec::new();
+            if let Some(red) = &work.red {
+                for failing in &red.run.failing {
+                    if let (Some(path), Some(line)) = (&failing.file, failing.line) {
+                        annotations.push(Annotation {
+                            path: path.clone(),
+                            start_line: line,
+                            end_line: line,
+                            level: "notice",
+                            title: format!("red: {} failed on the base commit", failing.name),
+                            message: format!(
+                                "Failed before the change, passes after it.\n{}",
+                                truncate(&failing.message, 1000)
+                            ),
+                        });
+                    }
+                }
+            }
+            if let Some(patch) = &work.patch {
+                for (path, start, end) in changed_ranges(&patch.diff) {
+                    annotations.push(Annotation {
+                        path,
+                        start_line: start,
+                        end_line: end,
+                        level: "notice",
+                        title: "changed by redgreen".into(),
+                        message: "These lines are the fix; the red tests cover them.".into(),
+                    });
+                }
+            }
+            let tests = work
+                .red
+                .as_ref()
+                .map(|red| red.tests.clone())
+                .unwrap_or_default();
+            Some(CheckReport {
+                name: TDD_CHECK,
+                conclusion: "success",
+                title: format!("{} red test(s) now pass; no regressions", tests.len()),
+                summary: format!(
+                    "Red on the base commit: {}.\n\nGreen with the change: {}.",
+                    code_list(&tests),
+                    summary_of(&green.suite)
+                ),
+                annotations,
+            })
+        }
+        RunKind::Plan | RunKind::Recommend => None,
+    }
+}
+
+fn evidence_json(run: &RunSpec, machine: &Machine) -> serde_json::Value {
+    let work = &machine.work;
+    let outcomes = |summary: &TestSummary| {
+        json!({
+            "command": summary.command,
+            "exit_code": summary.exit_code,
+            "passed": summary.passed,
+            "failed": summary.failed,
+            "skipped": summary.skipped,
+            "failing": summary.failing.iter().map(|f| &f.name).collect::<Vec<_>>(),
+        })
+    };
+    json!({
+        "redgreen_evidence": 1,
+        "run": run.id.to_string(),
+        "kind": run.kind.as_str(),
+        "base_commit": work.prepared.as_ref().map(|p| &p.base_commit),
+        "red": work.red.as_ref().map(|red| json!({
+            "tests": red.tests,
+            "outcomes": red.tests.iter().map(|t| (t.clone(), crate::verdict::outcome_of(&red.run, t))).collect::<std::collections::BTreeMap<_, _>>(),
+            "run": outcomes(&red.run),
+        })),
+        "green": work.green.as_ref().map(|green| json!({
+            "named": outcomes(&green.named),
+            "suite": outcomes(&green.suite),
+        })),
+        "baseline": work.prepared.as_ref().map(|p| outcomes(&p.baseline)),
+        "usage": machine.usage,
+    })
+}
+
+fn write_run(body: &mut String, run: &TestSummary) {
+    let _ = writeln!(
+        body,
+        "`{}` → exit code {}, {} passed, {} failed, {} skipped, {} ms.\n",
+        run.command.replace('`', "'"),
+        run.exit_code
+            .map_or_else(|| "none".to_owned(), |code| code.to_string()),
+        run.passed,
+        run.failed,
+        run.skipped,
+        run.duration_ms
+    );
+    let failing: Vec<String> = run
+        .failing
+        .iter()
+        .filter(|f| f.outcome != TestOutcome::Passed)
+        .map(|f| f.name.clone())
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(body, "Failing: {}\n", code_list(&failing));
+    }
+    if !run.excerpt.is_empty() {
+        let excerpt = truncate(&run.excerpt, 3000);
+        let fence = "`".repeat(longest_backtick_run(&excerpt).max(2) + 1);
+        let _ = writeln!(body, "{fence}text\n{excerpt}\n{fence}\n");
+    }
+}
+
+fn summary_of(run: &TestSummary) -> String {
+    format!(
+        "`{}`: {} passed, {} failed, {} skipped",
+        run.command.replace('`', "'"),
+        run.passed,
+        run.failed,
+        run.skipped
+    )
+}
+
+fn failure_annotations(run: &TestSummary) -> Vec<Annotation> {
+    run.failing
+        .iter()
+        .filter_map(|failing| {
+            let path = failing.file.clone()?;
+            let line = failing.line?;
+            Some(Annotation {
+                path,
+                start_line: line,
+                end_line: line,
+                level: "failure",
+                title: format!("{} {:?}", failing.name, failing.outcome).to_lowercase(),
+                message: truncate(&failing.message, 1000),
+            })
+        })
+        .collect()
+}
+
+/// `(path, first line, last line)` of each hunk's new side in a unified diff.
+fn changed_ranges(diff: &str) -> Vec<(String, u32, u32)> {
+    let mut ranges = Vec::new();
+    let mut path: Option<String> = None;
+    for line in diff.lines() {
+        if let Some(new_path) = line.strip_prefix("+++ b/") {
+            path = Some(new_path.to_owned());
+        } else if line.starts_with("+++ ") {
+            path = None;
+        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &path) {
+            // @@ -a,b +c,d @@
+            let new_side = hunk.split(' ').find(|part| part.starts_with('+'));
+            if let Some(new_side) = new_side {
+                let mut numbers = new_side[1..].split(',');
+                let start: u32 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let count: u32 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(1);
+                if start > 0 && count > 0 {
+                    ranges.push((path.clone(), start, start + count - 1));
+                }
+            }
+        }
+    }
+    ranges
+}
+
+fn line_counts(diff: &str) -> (usize, usize) {
+    diff.lines().fold((0, 0), |(added, removed), line| {
+        if line.starts_with("+++") || line.starts_with("---") {
+            (added, removed)
+        } else if line.starts_with('+') {
+            (added + 1, removed)
+        } else if line.starts_with('-') {
+            (added, removed + 1)
+        } else {
+            (added, removed)
+        }
+    })
+}
+
+fn is_sensitive(path: &str) -> bool {
+    const SENSITIVE: [&str; 12] = [
+        ".github/",
+        "CODEOWNERS",
+        "Cargo.toml",
+        "Cargo.lock",
+        "package.json",
+        "package-lock.json",
+        "requirements",
+        "pyproject.toml",
+        "setup.py",
+        "go.mod",
+        "Dockerfile",
+        ".env",
+    ];
+    SENSITIVE.iter().any(|marker| path.contains(marker)) || path.to_lowercase().contains("secret")
+}
+
+fn plan_list(machine: &Machine, key: &str) -> Vec<String> {
+    machine
+        .work
+        .plan
+        .as_ref()
+        .and_then(|plan| plan.get(key))
+        .and_then(|value| value.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str())
+                .map(neutralise)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn code_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{}`", item.replace('`', "'")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text from the model or an issue, made safe to render: no mention pings anyone, no HTML
+/// comment hides anything.
+fn neutralise(text: &str) -> String {
+    redgreen_core::untrusted::sanitize_untrusted(text).replace('@', "@\u{200B}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}

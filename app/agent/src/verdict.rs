@@ -1,0 +1,176 @@
+//! redgreen's own judgement of a phase's claim, from test runs it made itself: a red test
+//! must really fail (and not merely fail to load), a patch must make it pass and break
+//! nothing that passed on the base commit.
+//!
+//! The model's word is never taken: these functions see only [`TestSummary`]s that redgreen
+//! recorded in the sandbox. A rejection is the evidence the model gets for its next attempt,
+//! so it says what was run, what happened and what is wanted.
+
+use redgreen_core::work::{TestOutcome, TestSummary};
+
+/// Output that shows a test file did not even load: the "failure" proves nothing about the
+/// behaviour under test.
+const LOAD_ERROR_MARKERS: [&str; 8] = [
+    "SyntaxError",
+    "IndentationError",
+    "ImportError while importing",
+    "error[E",
+    "could not compile",
+    "ERROR collecting",
+    "errors during collection",
+    "Failed to import test module",
+];
+
+/// The outcome of the test a model named, matched against the ids the runner reported. Models
+/// name tests in several ways (`tests/test_x.py::test_y`, `test_y`, `tests.test_x.T.test_y`),
+/// so a name matches a reported id equal to it, or one of them ending with the other at a
+/// separator.
+pub fn outcome_of(run: &TestSummary, name: &str) -> Option<TestOutcome> {
+    if let Some(outcome) = run.outcomes.get(name) {
+        return Some(*outcome);
+    }
+    let mut matches = run
+        .outcomes
+        .iter()
+        .filter(|(id, _)| names_match(id, name))
+        .map(|(_, outcome)| *outcome);
+    let first = matches.next()?;
+    // Several tests answer to the name: it counts as failing if any of them fails.
+    Some(matches.fold(first, Ord::max))
+}
+
+/// Whether a reported test id and a name given for it denote the same test: equal, or one
+/// ending with the other at a separator (`tests/test_x.py::test_y` and `test_y`).
+pub(crate) fn names_match(id: &str, name: &str) -> bool {
+    let ends_with_at_separator = |long: &str, short: &str| {
+        long.len() > short.len()
+            && long.ends_with(short)
+            && long[..long.len() - short.len()].ends_with(['.', ':', '/', ' ', '('])
+    };
+    id == name || ends_with_at_separator(id, name) || ends_with_at_separator(name, id)
+}
+
+/// Red holds when every named test ran and failed on base + the new tests.
+pub fn judge_red(run: &TestSummary, tests: &[String]) -> Result<(), String> {
+    if tests.is_empty() {
+        return Err("`submit_red` named no tests: name the tests that show the bug.".into());
+    }
+    if run.timed_out {
+        return Err(format!(
+            "the test run timed out after {} ms, so it shows nothing; make the new tests fast.\n{}",
+            run.duration_ms,
+            excerpt(run)
+        ));
+    }
+    let mut problems = Vec::new();
+    for test in tests {
+        match outcome_of(run, test) {
+            Some(TestOutcome::Failed) => {}
+            Some(TestOutcome::Passed) => problems.push(format!(
+                "`{test}` passes on the base commit: a red test must fail until the bug is fixed."
+            )),
+            Some(TestOutcome::Skipped) => problems.push(format!(
+                "`{test}` was skipped: a red test must run and fail."
+            )),
+            Some(TestOutcome::Errored) => problems.push(format!(
+                "`{test}` did not run to a verdict (a collection, import or syntax error): it \
+                 must fail on an assertion about the behaviour, not because it does not load."
+            )),
+            None => problems.push(format!(
+                "`{test}` is not among the tests the run reported; name tests by the ids the \
+                 runner prints."
+            )),
+        }
+    }
+    if problems.is_empty() {
+        if let Some(marker) = load_error(run) {
+            return Err(format!(
+                "the run shows a load error (`{marker}`): fix the test file so that it loads \
+                 and fails on an assertion.\n{}",
+                excerpt(run)
+            ));
+        }
+        return Ok(());
+    }
+    Err(format!(
+        "{}\nThe run (`{}`, exit code {}):\n{}",
+        problems.join("\n"),
+        run.command,
+        exit_code(run),
+        excerpt(run)
+    ))
+}
+
+/// Green holds when every named test passes and no test that passed on the base commit fails
+/// or disappears in the whole suite.
+pub fn judge_green(
+    named: &TestSummary,
+    suite: &TestSummary,
+    baseline: &TestSummary,
+    tests: &[String],
+) -> Result<(), String> {
+    let mut problems = Vec::new();
+    if named.timed_out || suite.timed_out {
+        problems.push("a test run timed out".to_owned());
+    }
+    for test in tests {
+        match outcome_of(named, test) {
+            Some(TestOutcome::Passed) => {}
+            Some(other) => problems.push(format!("`{test}` still does not pass ({other:?}).")),
+            None => problems.push(format!("`{test}` did not run.")),
+        }
+    }
+    let regressions = suite.regressions_against(baseline);
+    if !regressions.is_empty() {
+        problems.push(format!(
+            "tests that passed on the base commit no longer pass: {}",
+            regressions
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // A suite whose output could not be read per test is judged by its exit code, against
+    // the base commit's.
+    if suite.outcomes.is_empty() && baseline.exit_code == Some(0) && suite.exit_code != Some(0) {
+        problems.push(format!(
+            "the suite passed on the base commit and now exits with {}",
+            exit_code(suite)
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let failing = if named.is_green() { suite } else { named };
+    Err(format!(
+        "{}\nThe run (`{}`, exit code {}):\n{}",
+        problems.join("\n"),
+        failing.command,
+        exit_code(failing),
+        excerpt(failing)
+    ))
+}
+
+fn load_error(run: &TestSummary) -> Option<&'static str> {
+    // Only when no named test reached an assertion failure is a load error decisive; this is
+    // called after every named test was seen failing, so look at those failures' messages.
+    LOAD_ERROR_MARKERS.into_iter().find(|marker| {
+        run.failing
+            .iter()
+            .any(|failing| failing.message.contains(marker))
+    })
+}
+
+fn exit_code(run: &TestSummary) -> String {
+    run.exit_code
+        .map_or_else(|| "none (killed)".to_owned(), |code| code.to_string())
+}
+
+fn excerpt(run: &TestSummary) -> String {
+    if run.excerpt.is_empty() {
+        "(no output)".to_owned()
+    } else {
+        run.excerpt.clone()
+    }
+}

@@ -1,0 +1,412 @@
+//! `redgreen run` end to end, as a process: a small Python repository with a real bug, the
+//! scripted model server standing in for the provider, real git, and the real sandbox running
+//! the tests. What the loop leaves behind is checked from the outside: the branch's commits,
+//! the tests run on each, the PR body, and every request the model received.
+
+use std::path::Path;
+use std::process::Command;
+
+use redgreen_testkit::ModelServer;
+use serde_json::{Value, json};
+
+/// Secrets the process holds; none may reach the model.
+const WEBHOOK_SECRET: &str = "whsec-do-not-leak-4f1c9a";
+const API_TOKEN: &str = "api-token-do-not-leak-77b2";
+
+const CALC: &str = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n";
+const EXISTING_TEST: &str = "import unittest\n\nfrom calc import mul\n\n\nclass MulTest(unittest.TestCase):\n    def test_mul(self):\n        self.assertEqual(mul(3, 4), 12)\n";
+const RED_TEST: &str = "import unittest\n\nfrom calc import add\n\n\nclass AddTest(unittest.TestCase):\n    def test_add_adds(self):\n        self.assertEqual(add(2, 3), 5)\n";
+
+/// A git repository with the bug on `main`.
+fn repository(dir: &Path) {
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::create_dir_all(dir.join(".github")).unwrap();
+    std::fs::write(dir.join("calc.py"), CALC).unwrap();
+    std::fs::write(dir.join("tests/__init__.py"), "").unwrap();
+    std::fs::write(dir.join("tests/test_mul.py"), EXISTING_TEST).unwrap();
+    std::fs::write(
+        dir.join(".github/redgreen.yml"),
+        "test: \"python3 -m unittest -v\"\nmax_diff_lines: 50\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".gitignore"), "__pycache__/\n").unwrap();
+    let repo = git2::Repository::init(dir).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("Dev", "dev@example.invalid").unwrap();
+    repo.commit(
+        Some("HEAD"),
+        &signature,
+        &signature,
+        "Calculator",
+        &tree,
+        &[],
+    )
+    .unwrap();
+}
+
+fn plan() -> Value {
+    json!({
+        "summary": "add() subtracts instead of adding",
+        "steps": ["Write a test for add", "Fix add"],
+        "files": ["calc.py"],
+        "test_strategy": "tests/test_add.py asserts add(2, 3) == 5",
+        "risk": "low: one function"
+    })
+}
+
+fn write_red_test() -> Value {
+    json!({"file_path": "tests/test_add.py", "rationale": "reproduce", "content": RED_TEST})
+}
+
+fn submit_red() -> Value {
+    json!({"tests": ["test_add_adds"], "rationale": "add(2, 3) returns -1"})
+}
+
+fn fix(new_text: &str) -> Value {
+    json!({
+        "file_path": "calc.py",
+        "rationale": "add must add",
+        "edits": [{"old_text": "return a - b", "new_text": new_text}]
+    })
+}
+
+fn submit_patch() -> Value {
+    json!({"rationale": "add adds"})
+}
+
+struct Finished {
+    result: Value,
+    stderr: String,
+}
+
+/// Runs `redgreen run` on `repo` against `model`.
+async fn redgreen_run(repo: &Path, data: &Path, model: &ModelServer) -> Finished {
+    let repo = repo.to_path_buf();
+    let data = data.to_path_buf();
+    let base_url = model.base_url_openai();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_redgreen"))
+            .args(["run", "--repo", repo.to_str().unwrap(), "--json"])
+            .args(["--issue", "add() is wrong\n\nadd(2, 3) gives -1."])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
+            .env("REDGREEN_DATA_DIR", &data)
+            .env("REDGREEN_LLM_BASE_URL", base_url)
+            .env("REDGREEN_LLM_MODEL", "scripted-model")
+            .env("REDGREEN_LLM_API_KEY", "sk-test-key-0123456789abcdef")
+            .env("REDGREEN_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("REDGREEN_API_TOKEN", API_TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let result: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("no JSON result ({e}): {stdout}\nstderr: {stderr}"));
+    Finished { result, stderr }
+}
+
+/// Runs the repository's tests at `commit` in a fresh clone; true when they pass.
+fn tests_pass_at(repo: &Path, commit: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let clone = git2::Repository::clone(repo.to_str().unwrap(), dir.path()).unwrap();
+    let oid = git2::Oid::from_str(commit).unwrap();
+    let target = clone.find_commit(oid).unwrap();
+    clone
+        .checkout_tree(
+            target.as_object(),
+            Some(git2::build::CheckoutBuilder::new().force()),
+        )
+        .unwrap();
+    let output = Command::new("python3")
+        .args(["-m", "unittest", "-v"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn assert_no_secret_reached_the_model(model: &ModelServer) {
+    for request in model.requests() {
+        let sent = request.raw_body.clone();
+        for secret in [WEBHOOK_SECRET, API_TOKEN] {
+            assert!(!sent.contains(secret), "a secret reached the model: {sent}");
+        }
+    }
+}
+
+/// The model messages of every request, as text, for looking for evidence fed back.
+fn everything_sent(model: &ModelServer) -> String {
+    model
+        .requests()
+        .iter()
+        .map(|request| request.raw_body.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn the_happy_path_leaves_a_branch_with_a_failing_test_then_the_fix() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path());
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    assert_eq!(model.remaining(), 0, "every scripted reply was used");
+    let branch = result["branch"].as_str().unwrap();
+    assert!(branch.starts_with("redgreen/"), "{branch}");
+
+    // The branch: base → a commit adding only the test → a commit changing only calc.py.
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let head = git
+        .find_reference(&format!("refs/heads/{branch}"))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(head.id().to_string(), result["commit"].as_str().unwrap());
+    let red = head.parent(0).unwrap();
+    let base = red.parent(0).unwrap();
+    assert_eq!(
+        base.id(),
+        git.head().unwrap().peel_to_commit().unwrap().id()
+    );
+    let changed = |commit: &git2::Commit, parent: &git2::Commit| {
+        let diff = git
+            .diff_tree_to_tree(
+                Some(&parent.tree().unwrap()),
+                Some(&commit.tree().unwrap()),
+                None,
+            )
+            .unwrap();
+        diff.deltas()
+            .map(|d| d.new_file().path().unwrap().display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(changed(&red, &base), vec!["tests/test_add.py"]);
+    assert_eq!(changed(&head, &red), vec!["calc.py"]);
+    assert_eq!(red.author().name().ok(), Some("redgreen[bot]"));
+
+    // Failing then passing, checked here, outside redgreen.
+    let (red_passes, red_output) = tests_pass_at(repo.path(), &red.id().to_string());
+    assert!(!red_passes, "the red commit must fail: {red_output}");
+    assert!(red_output.contains("test_add_adds"), "{red_output}");
+    let (green_passes, green_output) = tests_pass_at(repo.path(), &head.id().to_string());
+    assert!(green_passes, "the fix must pass: {green_output}");
+
+    // The PR body carries the evidence.
+    let body = std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap();
+    for section in [
+        "## Red",
+        "## Green",
+        "## Changes",
+        "## Impact",
+        "## Risk and rollback",
+        "## Test plan",
+        "## Budget used",
+        "<!-- redgreen:evidence -->",
+        "test_add_adds",
+    ] {
+        assert!(body.contains(section), "PR body lacks {section}:\n{body}");
+    }
+    assert!(
+        result["usage"]["model_calls"].as_u64().unwrap() >= 5,
+        "{result}"
+    );
+    assert_no_secret_reached_the_model(&model);
+    // The work tree was cleaned up.
+    assert!(
+        !data
+            .path()
+            .join("runs")
+            .join(result["run"].as_str().unwrap())
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn a_red_test_that_already_passes_is_rejected_and_the_model_tries_again() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path());
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    // First attempt: a "red" test of mul, which already works.
+    let passing = RED_TEST
+        .replace("from calc import add", "from calc import mul")
+        .replace("add(2, 3), 5", "mul(2, 3), 6");
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({"file_path": "tests/test_add.py", "rationale": "r", "content": passing}),
+    )]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    // Second attempt, after the evidence.
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    assert!(
+        everything_sent(&model).contains("passes on the base commit"),
+        "the rejection's evidence went back to the model"
+    );
+}
+
+#[tokio::test]
+async fn a_patch_that_breaks_another_test_is_rejected_and_retried() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path());
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    // Fixes add, and breaks mul on the way.
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({
+            "file_path": "calc.py",
+            "rationale": "rewrite",
+            "content": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a + b\n"
+        }),
+    )]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+    // Second patch attempt starts from the first one and repairs mul.
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({
+            "file_path": "calc.py",
+            "rationale": "restore mul",
+            "edits": [{"old_text": "def mul(a, b):\n    return a + b", "new_text": "def mul(a, b):\n    return a * b"}]
+        }),
+    )]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    let sent = everything_sent(&model);
+    assert!(
+        sent.contains("test_mul"),
+        "the regression was named to the model"
+    );
+    assert!(sent.contains("no longer pass"), "{sent}");
+    let (passes, output) = tests_pass_at(repo.path(), result["commit"].as_str().unwrap());
+    assert!(passes, "{output}");
+}
+
+#[tokio::test]
+async fn a_patch_that_deletes_a_test_is_refused_and_the_test_survives() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path());
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({"file_path": "tests/test_mul.py", "rationale": "obsolete", "content": ""}),
+    )]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    assert!(
+        everything_sent(&model).contains("may not delete tests"),
+        "the refusal went back to the model"
+    );
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let commit = git
+        .find_commit(git2::Oid::from_str(result["commit"].as_str().unwrap()).unwrap())
+        .unwrap();
+    let entry = commit
+        .tree()
+        .unwrap()
+        .get_path(Path::new("tests/test_mul.py"))
+        .unwrap();
+    let blob = git.find_blob(entry.id()).unwrap();
+    assert_eq!(std::str::from_utf8(blob.content()).unwrap(), EXISTING_TEST);
+}
+
+#[tokio::test]
+async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path());
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    // Every attempt skips the existing test: the guard rejects all three (the repository
+    // allows three), and the run parks with the guard's evidence, publishing nothing.
+    for _ in 0..3 {
+        model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+        model.push_tool_calls(vec![(
+            "code_patch",
+            json!({
+                "file_path": "tests/test_mul.py",
+                "rationale": "flaky",
+                "edits": [{"old_text": "    def test_mul(self):", "new_text": "    @unittest.skip(\"flaky\")\n    def test_mul(self):"}]
+            }),
+        )]);
+        model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+    }
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "needs_human", "{result}\n{stderr}");
+    let error = result["last_error"].as_str().unwrap();
+    assert!(error.contains("integrity"), "{error}");
+    assert!(result["branch"].is_null(), "nothing was published");
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let branches: Vec<_> = git
+        .branches(Some(git2::BranchType::Local))
+        .unwrap()
+        .map(|b| b.unwrap().0.name().unwrap().unwrap().to_owned())
+        .collect();
+    assert!(
+        branches.iter().all(|b| !b.starts_with("redgreen/")),
+        "{branches:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_model_outage_is_retried_then_parks_the_run() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path());
+    let model = ModelServer::start().await;
+    // One 429 and one 500, both retried; then an outage that outlasts the retries.
+    model.push_status(429, &[("retry-after", "0")], "slow down");
+    model.push_status(500, &[("retry-after", "0")], "oops");
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    for _ in 0..5 {
+        model.push_status(503, &[("retry-after", "0")], "down");
+    }
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "needs_human", "{result}\n{stderr}");
+    assert_eq!(model.remaining(), 0, "every retry was made");
+    assert!(
+        result["last_error"].as_str().unwrap().contains("503"),
+        "{result}"
+    );
+}
