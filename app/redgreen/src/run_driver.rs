@@ -5,12 +5,13 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use redgreen_core::machine::{Effect, Event, Failure, Machine, step};
-use redgreen_core::webhook::InstallationChange;
-use redgreen_core::{InstallationId, RunId, RunState};
+use redgreen_core::Command;
+use redgreen_core::machine::{Effect, Event, Machine, step};
+use redgreen_core::webhook::{ControlRequest, InstallationChange, Target};
+use redgreen_core::{InstallationId, RunId, RunState, TaskId};
 use redgreen_github::{GitHubClient, RepoName};
 use redgreen_server::trigger::DenialReply;
-use redgreen_store::{LeasedTask, RunRecord, RunTransition, Scope, Store};
+use redgreen_store::{LeasedTask, NewTask, RunRecord, RunTransition, Scope, Store};
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::denial_reply::post_denial_reply;
@@ -18,6 +19,11 @@ use crate::now;
 use crate::progress::GitHubProgress;
 use crate::protection_doctor::check_repository;
 use crate::worker_pool::{TaskError, TaskHandler};
+
+/// Runs looked at to find the latest run of an issue or PR for a control command.
+const CONTROL_LOOKBACK: i64 = 500;
+/// Attempts of a task that resumes a parked run.
+const RESUMED_TASK_ATTEMPTS: i32 = 5;
 
 /// Does the work of one phase of a run and reports how it went: the events in the order they
 /// happened, usually what was spent and then the verdict.
@@ -32,26 +38,6 @@ pub trait PhaseRunner: Send + Sync + 'static {
     /// Releases what the run holds on this machine (its work tree, index and sandbox). Called
     /// when the run stops; a no-op for runners that hold nothing.
     fn cleanup(&self, _run: &RunRecord) {}
-}
-
-/// The phase runner of this build. Every phase needs a capability that is not wired in yet
-/// (the GitHub client and git for `preparing`, the model gateway and sandbox after it), so
-/// each run parks in `needs_human` saying exactly which one, rather than pretending to work.
-pub struct MissingCapabilities;
-
-impl PhaseRunner for MissingCapabilities {
-    async fn run_phase(&self, _run: &RunRecord, _machine: &Machine, phase: RunState) -> Vec<Event> {
-        let missing = match phase {
-            RunState::Preparing | RunState::Publishing => "the GitHub client and git",
-            _ => "the model gateway and the sandbox",
-        };
-        vec![Event::PhaseFailed {
-            reason: format!(
-                "this build of redgreen cannot run the {phase} phase yet: it lacks {missing}"
-            ),
-            failure: Failure::NeedsHuman,
-        }]
-    }
 }
 
 /// Handles every task kind the webhook intake enqueues.
@@ -88,7 +74,12 @@ impl<P: PhaseRunner> RunDriver<P> {
     /// Steps the run from its checkpoint until it stops, parks or ends. Each step's new state
     /// and checkpoint are stored before any of its effects run, so a crash at any point
     /// resumes from the last stored step.
-    async fn drive(&self, installation: InstallationId, id: RunId) -> Result<(), TaskError> {
+    async fn drive(
+        &self,
+        installation: InstallationId,
+        id: RunId,
+        resume: Option<Event>,
+    ) -> Result<(), TaskError> {
         let scope = Scope::Tenant(installation);
         let run = self
             .store
@@ -98,11 +89,12 @@ impl<P: PhaseRunner> RunDriver<P> {
             .ok_or_else(|| TaskError::Permanent(format!("run {id} not found")))?;
         let mut machine = checkpointed_machine(&run)?;
         let mut stored_state = run.state;
-        let mut events = VecDeque::from([if run.cancel_requested {
-            Event::CancelRequested
-        } else {
-            Event::Started
-        }]);
+        let first = match resume {
+            _ if run.cancel_requested => Event::CancelRequested,
+            Some(event) => event,
+            None => Event::Started,
+        };
+        let mut events = VecDeque::from([first]);
         while let Some(event) = events.pop_front() {
             let (next, effects) = step(&machine, &event);
             if next != machine {
@@ -217,6 +209,75 @@ impl<P: PhaseRunner> RunDriver<P> {
         }
     }
 
+    /// `@redgreen status`, `cancel`, `continue` and `retry`, on the latest run of the issue
+    /// or pull request the comment was on. `continue` and `retry` resume a parked run through
+    /// a new task, so the run is driven by the queue like any other.
+    async fn control(
+        &self,
+        installation: InstallationId,
+        payload: &serde_json::Value,
+    ) -> Result<(), TaskError> {
+        let control: ControlRequest = serde_json::from_value(payload.clone())
+            .map_err(|e| TaskError::Permanent(format!("unreadable control task: {e}")))?;
+        let repository = payload
+            .get("repository")
+            .and_then(|r| r.as_str())
+            .ok_or_else(|| TaskError::Permanent("control task without a repository".into()))?;
+        let scope = Scope::Tenant(installation);
+        let (Target::Issue(number) | Target::PullRequest(number)) = control.target;
+        let runs = self
+            .store
+            .list_runs(scope, CONTROL_LOOKBACK)
+            .await
+            .map_err(store_error)?;
+        let Some(run) = runs.into_iter().find(|run| {
+            run.repository == repository
+                && (run.issue == Some(number) || run.pull_request == Some(number))
+        }) else {
+            info!(command = control.command.as_str(), %repository, number, "no run to control");
+            return Ok(());
+        };
+        let command = control.command;
+        info!(run = %run.id, command = command.as_str(), actor = %control.actor, "run control");
+        let run = match command {
+            Command::Cancel => self
+                .store
+                .request_cancel(scope, run.id, &control.actor, now())
+                .await
+                .map_err(store_error)?
+                .unwrap_or(run),
+            Command::Continue | Command::Retry if run.state == RunState::NeedsHuman => {
+                let resume = if command == Command::Continue {
+                    "continue"
+                } else {
+                    "retry"
+                };
+                self.store
+                    .enqueue(&NewTask {
+                        id: TaskId(uuid::Uuid::now_v7()),
+                        kind: "run".into(),
+                        installation: Some(installation),
+                        run: Some(run.id),
+                        payload: serde_json::json!({ "resume": resume }),
+                        max_attempts: RESUMED_TASK_ATTEMPTS,
+                        run_at: now(),
+                    })
+                    .await
+                    .map_err(store_error)?;
+                return Ok(());
+            }
+            _ => run,
+        };
+        // `status`, and the outcome of the others: the progress comment shows the run as it is.
+        let machine = checkpointed_machine(&run)?;
+        if let Some(progress) = &self.progress
+            && let Err(error) = progress.publish(&run, &machine).await
+        {
+            warn!(%error, "progress could not be published on GitHub");
+        }
+        Ok(())
+    }
+
     async fn cancel_requested(&self, scope: Scope, id: RunId) -> Result<bool, TaskError> {
         let run = self.store.get_run(scope, id).await.map_err(store_error)?;
         Ok(run.is_some_and(|run| run.cancel_requested))
@@ -226,7 +287,15 @@ impl<P: PhaseRunner> RunDriver<P> {
 impl<P: PhaseRunner> TaskHandler for RunDriver<P> {
     async fn handle(&self, task: &LeasedTask) -> Result<(), TaskError> {
         match (task.kind.as_str(), task.installation, task.run) {
-            ("run", Some(installation), Some(run)) => self.drive(installation, run).await,
+            ("run", Some(installation), Some(run)) => {
+                let resume = match task.payload.get("resume").and_then(|r| r.as_str()) {
+                    Some("continue") => Some(Event::Continue),
+                    Some("retry") => Some(Event::Retry),
+                    _ => None,
+                };
+                self.drive(installation, run, resume).await
+            }
+            ("control", Some(installation), _) => self.control(installation, &task.payload).await,
             // The installation and its repositories were recorded with the delivery.
             ("installation", Some(installation), _) => {
                 self.installation_changed(installation, &task.payload).await
@@ -248,11 +317,6 @@ impl<P: PhaseRunner> TaskHandler for RunDriver<P> {
                         }
                     })
             }
-            ("control", _, _) => Err(TaskError::Permanent(
-                "run-control commands (status, cancel, retry, continue) are not handled by \
-                 this build yet; use POST /api/v1/runs/{id}/cancel"
-                    .into(),
-            )),
             (kind, _, _) => Err(TaskError::Permanent(format!(
                 "task kind {kind:?} without the references it needs"
             ))),

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use redgreen::run_driver::{MissingCapabilities, PhaseRunner, RunDriver};
+use redgreen::run_driver::{PhaseRunner, RunDriver};
 use redgreen::worker_pool::{TaskError, TaskHandler};
 use redgreen_core::machine::{Event, Failure, Machine, PhaseOutput};
 use redgreen_core::work::{
@@ -139,23 +139,6 @@ async fn a_fix_run_walks_every_phase_to_done_with_a_checkpoint_per_step() {
 }
 
 #[tokio::test]
-async fn this_build_parks_runs_in_needs_human_naming_what_is_missing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = connect(&sqlite_url(&dir)).await;
-    let (id, task) = accepted_run(&store, RunKind::Plan).await;
-    RunDriver::new(store.clone(), MissingCapabilities)
-        .handle(&task)
-        .await
-        .unwrap();
-    let run = run_record(&store, id).await;
-    assert_eq!(run.state, RunState::NeedsHuman);
-    let checkpoint: Machine = serde_json::from_value(run.checkpoint).unwrap();
-    assert_eq!(checkpoint.resume_at, Some(RunState::Preparing));
-    let reason = checkpoint.last_error.unwrap();
-    assert!(reason.contains("GitHub client"), "{reason}");
-}
-
-#[tokio::test]
 async fn a_transient_failure_asks_for_a_retry_and_the_retry_resumes_the_same_phase() {
     let dir = tempfile::tempdir().unwrap();
     let store = connect(&sqlite_url(&dir)).await;
@@ -220,9 +203,74 @@ async fn a_run_of_another_tenant_is_not_found() {
     let store = connect(&sqlite_url(&dir)).await;
     let (_, mut task) = accepted_run(&store, RunKind::Fix).await;
     task.installation = Some(InstallationId(99));
-    let error = RunDriver::new(store.clone(), MissingCapabilities)
+    let error = RunDriver::new(store.clone(), leak(Scripted::new(vec![])))
         .handle(&task)
         .await
         .unwrap_err();
     assert!(matches!(error, TaskError::Permanent(ref m) if m.contains("not found")));
+}
+
+#[tokio::test]
+async fn continue_resumes_a_parked_run_at_its_phase_through_a_new_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (id, task) = accepted_run(&store, RunKind::Fix).await;
+    let script = leak(Scripted::new(vec![
+        succeeded(RunState::Preparing),
+        Event::PhaseFailed {
+            reason: "the token budget is spent".into(),
+            failure: Failure::NeedsHuman,
+        },
+    ]));
+    let driver = RunDriver::new(store.clone(), script);
+    driver.handle(&task).await.unwrap();
+    store.complete(&task.lease, now()).await.unwrap();
+    assert_eq!(run_record(&store, id).await.state, RunState::NeedsHuman);
+
+    // `@redgreen continue` on issue 1 of octo/widgets, as the intake records it.
+    let control = serde_json::json!({
+        "command": "continue",
+        "target": {"type": "issue", "number": 1},
+        "actor": "octocat",
+        "comment": null,
+        "repository": "octo/widgets",
+    });
+    store
+        .enqueue(&redgreen_store::NewTask {
+            kind: "control".into(),
+            installation: Some(INSTALLATION),
+            payload: control,
+            ..super::support::new_task(5)
+        })
+        .await
+        .unwrap();
+    let control_task = store.lease("test", 60_000, now()).await.unwrap().unwrap();
+    assert_eq!(control_task.kind, "control");
+    driver.handle(&control_task).await.unwrap();
+    store.complete(&control_task.lease, now()).await.unwrap();
+
+    // The control command enqueued the run's resumption; handling it finishes the run.
+    let resumed = store.lease("test", 60_000, now()).await.unwrap().unwrap();
+    assert_eq!((resumed.kind.as_str(), resumed.run), ("run", Some(id)));
+    driver.handle(&resumed).await.unwrap();
+    assert_eq!(
+        script.phases(),
+        [
+            RunState::Preparing,
+            RunState::Planning,
+            RunState::Planning,
+            RunState::Red,
+            RunState::Patch,
+            RunState::Green,
+            RunState::Publishing
+        ],
+        "planning ran again after the continue, then the rest"
+    );
+    let run = run_record(&store, id).await;
+    assert_eq!(run.state, RunState::Done);
+    let checkpoint: Machine = serde_json::from_value(run.checkpoint).unwrap();
+    assert_eq!(
+        checkpoint.allowances, 2,
+        "continue granted a fresh allowance"
+    );
 }

@@ -249,3 +249,17 @@ impl Drop for ServeProcess {
         }
     }
 }
+
+/// A phase runner for tests whose tasks never reach a phase of a run.
+pub struct NoPhases;
+
+impl redgreen::run_driver::PhaseRunner for NoPhases {
+    async fn run_phase(
+        &self,
+        run: &redgreen_store::RunRecord,
+        _machine: &redgreen_core::machine::Machine,
+        phase: redgreen_core::RunState,
+    ) -> Vec<redgreen_core::machine::Event> {
+        panic!("run {} unexpectedly reached {phase}", run.id)
+    }
+}
