@@ -1,6 +1,8 @@
 //! `redgreen-bench`: the load generators behind `docs/benchmarks.md` (webhook intake over
-//! loopback, queue throughput through the store, and Cedar trigger decisions).
+//! loopback, queue throughput through the store, Cedar trigger decisions, localization, and the
+//! agent loop's own overhead).
 
+mod agent_overhead;
 mod delivery;
 mod intake;
 mod latency;
@@ -28,6 +30,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// redgreen's own time per task on the agent loop's happy path (`redgreen run` on a small
+    /// fixture, the scripted model server answering at once): wall minus model minus tests.
+    AgentOverhead(agent_overhead::AgentOverheadArgs),
     /// Open-loop, constant-rate load on a running `redgreen serve`: signed `issue_comment`
     /// deliveries that each create a run and a task, optionally after a `GET /healthz`
     /// baseline at the same rate.
@@ -52,6 +57,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::AgentOverhead(args) => print(&agent_overhead::run(args).await?, cli.json),
         Command::Intake(args) => print(&intake::run(args).await?, cli.json),
         Command::LocalizeEval(args) => print(&localize_eval::run(args)?, cli.json),
         Command::Queue(args) => print(&queue::run(args).await?, cli.json),

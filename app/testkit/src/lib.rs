@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 mod auth;
+pub mod calculator;
 mod error;
 mod fault;
 pub mod git_remote;

@@ -7,77 +7,15 @@ use std::path::Path;
 use std::process::Command;
 
 use redgreen_testkit::ModelServer;
+use redgreen_testkit::calculator::{
+    EXISTING_TEST, RED_TEST, fix, plan, repository, script_happy_path, submit_patch, submit_red,
+    write_red_test,
+};
 use serde_json::{Value, json};
 
 /// Secrets the process holds; none may reach the model.
 const WEBHOOK_SECRET: &str = "whsec-do-not-leak-4f1c9a";
 const API_TOKEN: &str = "api-token-do-not-leak-77b2";
-
-const CALC: &str = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n";
-const EXISTING_TEST: &str = "import unittest\n\nfrom calc import mul\n\n\nclass MulTest(unittest.TestCase):\n    def test_mul(self):\n        self.assertEqual(mul(3, 4), 12)\n";
-const RED_TEST: &str = "import unittest\n\nfrom calc import add\n\n\nclass AddTest(unittest.TestCase):\n    def test_add_adds(self):\n        self.assertEqual(add(2, 3), 5)\n";
-
-/// A git repository with the bug on `main`.
-fn repository(dir: &Path) {
-    std::fs::create_dir_all(dir.join("tests")).unwrap();
-    std::fs::create_dir_all(dir.join(".github")).unwrap();
-    std::fs::write(dir.join("calc.py"), CALC).unwrap();
-    std::fs::write(dir.join("tests/__init__.py"), "").unwrap();
-    std::fs::write(dir.join("tests/test_mul.py"), EXISTING_TEST).unwrap();
-    std::fs::write(
-        dir.join(".github/redgreen.yml"),
-        "test: \"python3 -m unittest -v\"\nmax_diff_lines: 50\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join(".gitignore"), "__pycache__/\n").unwrap();
-    let repo = git2::Repository::init(dir).unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = git2::Signature::now("Dev", "dev@example.invalid").unwrap();
-    repo.commit(
-        Some("HEAD"),
-        &signature,
-        &signature,
-        "Calculator",
-        &tree,
-        &[],
-    )
-    .unwrap();
-}
-
-fn plan() -> Value {
-    json!({
-        "summary": "add() subtracts instead of adding",
-        "steps": ["Write a test for add", "Fix add"],
-        "files": ["calc.py"],
-        "test_strategy": "tests/test_add.py asserts add(2, 3) == 5",
-        "risk": "low: one function"
-    })
-}
-
-fn write_red_test() -> Value {
-    json!({"file_path": "tests/test_add.py", "rationale": "reproduce", "content": RED_TEST})
-}
-
-fn submit_red() -> Value {
-    json!({"tests": ["test_add_adds"], "rationale": "add(2, 3) returns -1"})
-}
-
-fn fix(new_text: &str) -> Value {
-    json!({
-        "file_path": "calc.py",
-        "rationale": "add must add",
-        "edits": [{"old_text": "return a - b", "new_text": new_text}]
-    })
-}
-
-fn submit_patch() -> Value {
-    json!({"rationale": "add adds"})
-}
 
 struct Finished {
     result: Value,
@@ -160,13 +98,9 @@ fn everything_sent(model: &ModelServer) -> String {
 async fn the_happy_path_leaves_a_branch_with_a_failing_test_then_the_fix() {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    repository(repo.path());
+    repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
-    model.push_tool_calls(vec![("submit_plan", plan())]);
-    model.push_tool_calls(vec![("code_patch", write_red_test())]);
-    model.push_tool_calls(vec![("submit_red", submit_red())]);
-    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
-    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+    script_happy_path(&model);
 
     let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
     assert_eq!(result["state"], "done", "{result}\n{stderr}");
@@ -245,7 +179,7 @@ async fn the_happy_path_leaves_a_branch_with_a_failing_test_then_the_fix() {
 async fn a_red_test_that_already_passes_is_rejected_and_the_model_tries_again() {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    repository(repo.path());
+    repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
     model.push_tool_calls(vec![("submit_plan", plan())]);
     // First attempt: a "red" test of mul, which already works.
@@ -275,7 +209,7 @@ async fn a_red_test_that_already_passes_is_rejected_and_the_model_tries_again() 
 async fn a_patch_that_breaks_another_test_is_rejected_and_retried() {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    repository(repo.path());
+    repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
     model.push_tool_calls(vec![("submit_plan", plan())]);
     model.push_tool_calls(vec![("code_patch", write_red_test())]);
@@ -317,7 +251,7 @@ async fn a_patch_that_breaks_another_test_is_rejected_and_retried() {
 async fn a_patch_that_deletes_a_test_is_refused_and_the_test_survives() {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    repository(repo.path());
+    repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
     model.push_tool_calls(vec![("submit_plan", plan())]);
     model.push_tool_calls(vec![("code_patch", write_red_test())]);
@@ -352,7 +286,7 @@ async fn a_patch_that_deletes_a_test_is_refused_and_the_test_survives() {
 async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    repository(repo.path());
+    repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
     model.push_tool_calls(vec![("submit_plan", plan())]);
     model.push_tool_calls(vec![("code_patch", write_red_test())]);
@@ -393,7 +327,7 @@ async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
 async fn a_model_outage_is_retried_then_parks_the_run() {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    repository(repo.path());
+    repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
     // One 429 and one 500, both retried; then an outage that outlasts the retries.
     model.push_status(429, &[("retry-after", "0")], "slow down");
