@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 
 pub(crate) use detect::CgroupLayout;
 
-use crate::{Limits, Protection};
+use crate::{HostIdentity, Limits, Protection};
 
 /// CPU quota period (the kernel's default).
 const CPU_PERIOD_US: u64 = 100_000;
@@ -190,13 +190,33 @@ impl RunCgroup {
         Ok(enforced)
     }
 
-    /// Moves a process (the helper, before it starts anything) into the cgroup.
-    pub(crate) fn attach(&self, pid: u32) -> io::Result<()> {
-        let pid = pid.to_string();
-        for dir in self.dirs() {
-            fs::write(dir.join("cgroup.procs"), &pid)?;
+    /// Gets the helper (still waiting for its start message) into the cgroup. On cgroup v2
+    /// the supervisor moves it; on v1 this returns the `tasks` files the helper writes `0` to
+    /// itself, because the kernel moves a thread that moves itself without taking the global
+    /// threadgroup lock, whose RCU grace period otherwise stalls every run for 10 to 30 ms.
+    /// With a host identity the helper runs as that user, so those files are handed to it.
+    pub(crate) fn admit(
+        &self,
+        pid: u32,
+        identity: Option<HostIdentity>,
+    ) -> io::Result<Vec<String>> {
+        match self {
+            RunCgroup::V2 { dir } => {
+                fs::write(dir.join("cgroup.procs"), pid.to_string())?;
+                Ok(Vec::new())
+            }
+            RunCgroup::V1 { .. } => self
+                .dirs()
+                .into_iter()
+                .map(|dir| {
+                    let tasks = dir.join("tasks");
+                    if let Some(identity) = identity {
+                        std::os::unix::fs::chown(&tasks, Some(identity.uid), Some(identity.gid))?;
+                    }
+                    Ok(tasks.to_string_lossy().into_owned())
+                })
+                .collect(),
         }
-        Ok(())
     }
 
     /// Kills every process in the cgroup: the fallback when the helper itself misbehaved.

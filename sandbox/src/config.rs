@@ -54,6 +54,12 @@ pub struct SandboxConfig {
     /// Where a proxy-phase run gets its private directory (mode 0700, removed afterwards)
     /// holding the egress proxy's Unix socket. Never inside a workspace.
     pub runtime_dir: PathBuf,
+    /// Keep one helper prepared for the next run: already executed, its namespaces already
+    /// created, waiting for a run's start message. Each helper still serves exactly one run
+    /// (nothing of one run is ever seen by another); preparing it ahead takes its start-up,
+    /// a third of a short run, off the run's latency, for the price of one idle process. Off
+    /// for a one-off run (the prepared spare would be thrown away).
+    pub prepared_helper: bool,
 }
 
 impl SandboxConfig {
@@ -67,6 +73,7 @@ impl SandboxConfig {
             may_run_without: BTreeSet::new(),
             host_identity: None,
             runtime_dir: PathBuf::from("/tmp"),
+            prepared_helper: true,
         }
     }
 

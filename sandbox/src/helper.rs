@@ -1,17 +1,30 @@
-//! The re-executed helper: one executable, three stages, chosen by hidden arguments.
+//! The re-executed helper: one executable, two stages, chosen by hidden arguments.
 //!
 //! The supervisor cannot create namespaces itself (it is multi-threaded, and the workspace
-//! denies `unsafe`, so no `pre_exec` hooks), so it re-executes the helper program:
+//! denies `unsafe`, so no `pre_exec` hooks and no fork without exec), so it re-executes the
+//! helper program:
 //!
-//! 1. `namespaces` (host PID namespace): unshares user, mount, PID, network, IPC, UTS and
-//!    cgroup namespaces, maps its own uid to root of the new user namespace, starts `init`
-//!    and kills it at the wall-clock deadline.
-//! 2. `init` (PID 1 of the new PID namespace, root of the new user namespace): builds the new
-//!    root and pivots into it, starts `launch`, relays its report, reaps, and reports how the
-//!    command ended. In the proxy phase it also brings the loopback up and runs the egress
-//!    relay (`relay.rs`) on a thread. When it exits the kernel kills everything left in the namespace.
-//! 3. `launch`: enters a nested user namespace as uid 1000, sets rlimits, drops every
-//!    capability, sets no_new_privs, applies Landlock then seccomp, and execs the command.
+//! 1. `namespaces` (host PID namespace): unshares user, mount, PID, network, IPC and UTS
+//!    namespaces, maps its own uid to root of the new user namespace, starts `init`, and
+//!    builds the part of the new root that every run shares (`rootfs.rs`), all before the
+//!    run when the helper is prepared ahead (`SandboxConfig::prepared_helper`). At the run it
+//!    adds the run's parts to the root (workspace, `/tmp`, the egress socket), passes init's
+//!    reports to the supervisor, and kills init at the wall-clock deadline or when the
+//!    supervisor is gone.
+//! 2. `init` (PID 1 of the new PID namespace, root of the new user namespace): at the run it
+//!    moves itself into the run's cgroup and creates the cgroup namespace, mounts `/proc` and
+//!    pivots into the new root, then gives up its privileges for good (a nested user
+//!    namespace as uid 1000, rlimits, no capabilities, no_new_privs) and starts the command
+//!    from a launcher thread that applies Landlock and seccomp to itself first (`launch.rs`);
+//!    then it reaps, and reports how the command ended. In the proxy phase it also brings the
+//!    loopback up and runs the egress relay (`relay.rs`) on a thread. When it exits the
+//!    kernel kills everything left in the namespace.
+//!
+//! On cgroup v2 the supervisor moves the namespace stage into the run's cgroup and init is
+//! started at the run instead (see `PrepareMessage::start_init_early`).
+//!
+//! Each stage is an exec of the helper program, the costliest step of a short run; two is the
+//! least that gives PID 1 a process of its own without forking.
 
 mod control;
 mod init;
@@ -32,11 +45,6 @@ pub const HELPER_ARG: &str = "__redgreen-sandbox-helper";
 
 pub(crate) const STAGE_NAMESPACES: &str = "namespaces";
 pub(crate) const STAGE_INIT: &str = "init";
-pub(crate) const STAGE_LAUNCH: &str = "launch";
-
-/// The byte the supervisor sends before the configuration once the namespace stage is in its
-/// cgroup; the namespace stage reads exactly this byte and leaves the rest to init.
-pub(crate) const GO: [u8; 1] = [b'!'];
 
 /// Exit status of a helper stage that failed before the command started.
 pub(crate) const SETUP_FAILED_STATUS: i32 = 125;
@@ -51,9 +59,8 @@ pub fn enter_helper_if_requested() {
     }
     let stage = args.next();
     let status = match stage.as_deref().and_then(OsStr::to_str) {
-        Some(STAGE_NAMESPACES) => namespaces::run(args.next()),
+        Some(STAGE_NAMESPACES) => namespaces::run(),
         Some(STAGE_INIT) => init::run(),
-        Some(STAGE_LAUNCH) => launch::run(),
         _ => {
             eprintln!("redgreen sandbox helper: unknown stage");
             SETUP_FAILED_STATUS

@@ -1,28 +1,57 @@
 //! What the supervisor and the helper stages tell each other over the control socket.
 //!
-//! The supervisor writes one [`InitConfig`] as JSON and shuts its side for writing; the stages
-//! answer with newline-separated [`Report`]s on the same socket. The launcher stage gets its
-//! [`LaunchConfig`] the same way from the init stage.
+//! As soon as it starts a helper, the supervisor writes a length-prefixed [`PrepareMessage`];
+//! at the run it writes a length-prefixed [`StartMessage`], then one [`InitConfig`] as JSON,
+//! and shuts its side for writing. (The namespace stage reads exactly the two frames and the
+//! configuration, which it passes on to init.) The stages answer with newline-separated
+//! [`Report`]s on the same socket.
 
 use serde::{Deserialize, Serialize};
 
 use crate::Protection;
 
-/// Everything the namespace and init stages need (no secrets: the command's environment is
-/// the only caller-supplied text, and it is given to the command anyway).
+/// What the namespace stage does before any run (`SandboxConfig::prepared_helper`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PrepareMessage {
+    /// Host paths exposed read-only at the same path inside.
+    pub readonly_paths: Vec<String>,
+    /// Start init before the run, so that it moves itself into the run's cgroup (cgroup v1,
+    /// or no cgroup). Not on cgroup v2, where the supervisor moves the namespace stage and
+    /// init is started inside.
+    pub start_init_early: bool,
+}
+
+/// What the namespace stage needs when the run starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StartMessage {
+    /// The wall-clock limit, after which init (and with it the PID namespace) is killed.
+    pub timeout_ms: u64,
+    /// cgroup v1 `tasks` files the process that starts the sandbox's processes writes `0` to,
+    /// moving itself into the run's cgroups first. (A process moving itself alone skips the
+    /// kernel's global threadgroup lock and the RCU grace period it costs: milliseconds per
+    /// run.) Empty when the supervisor moved the helper itself (cgroup v2) or the run has no
+    /// cgroup.
+    pub join_cgroups: Vec<String>,
+}
+
+/// Everything init needs for the run (no secrets: the command's environment is the only
+/// caller-supplied text, and it is given to the command anyway).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct InitConfig {
-    pub readonly_paths: Vec<String>,
     pub workspace: String,
     pub tmp_bytes: u64,
-    pub timeout_ms: u64,
-    /// The host path of the egress proxy's socket in the proxy phase: init binds it into the
-    /// new root and relays the loopback proxy port to it. `None` in the agent phase.
+    /// The host path of the egress proxy's socket in the proxy phase: the namespace stage
+    /// binds it into the new root and init relays the loopback proxy port to it. `None` in the
+    /// agent phase.
     pub egress_socket: Option<String>,
+    /// The cgroup files init joins itself (set by the namespace stage when init was started
+    /// before the run).
+    #[serde(default)]
+    pub join_cgroups: Vec<String>,
     pub launch: LaunchConfig,
 }
 
-/// What the launcher stage needs to drop privileges and exec the command.
+/// What init needs to drop its privileges and start the command.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct LaunchConfig {
     pub program: String,
@@ -54,9 +83,9 @@ pub(crate) enum Report {
         protection: Protection,
         reason: String,
     },
-    /// The command is about to be exec'd with these protections in force.
+    /// The command is about to be started with these protections in force.
     Launched { enforced: Vec<Protection> },
-    /// The command (the process the launcher became) ended.
+    /// The command (the process init started) ended.
     Exited {
         exit_code: Option<i32>,
         signal: Option<i32>,

@@ -1,22 +1,22 @@
 //! The supervisor side: checks what can be enforced, starts the helper, feeds it, captures
-//! output under a cap, enforces a last-resort deadline, and assembles the outcome.
+//! output under a cap, enforces a last-resort deadline, and assembles the outcome. A run
+//! starts no thread of its own: output and reports are read with one poll(2) loop.
 
-use std::io::{BufRead, BufReader, Read};
-use std::os::fd::OwnedFd;
+use std::io::Read;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::thread::JoinHandle;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use rustix::process::{Pid, PidfdFlags, pidfd_open, pidfd_send_signal};
 
 use crate::cgroup::{CgroupLayout, CgroupStats, RunCgroup, remove_stale};
 use crate::egress::EgressProxy;
-use crate::helper::{ControlSocket, GO, HELPER_ARG, STAGE_NAMESPACES};
+use crate::helper::{ControlSocket, HELPER_ARG, STAGE_NAMESPACES};
 use crate::output::OutputCollector;
-use crate::protocol::{InitConfig, LaunchConfig, Report};
+use crate::protocol::{InitConfig, LaunchConfig, PrepareMessage, Report, StartMessage};
 use crate::{
     CapturedOutput, EgressRecord, Network, Protection, RunRequest, SandboxConfig, SandboxError,
     SandboxOutcome, WORKSPACE_DIR,
@@ -25,6 +25,9 @@ use crate::{
 /// How long past the run's own deadline the supervisor waits for the helper before killing it
 /// and every process in the run's cgroup itself.
 const SUPERVISOR_GRACE: Duration = Duration::from_secs(10);
+
+/// Most bytes of reports kept from the helper stages (they send a few short lines).
+const MAX_REPORT_BYTES: usize = 1 << 20;
 
 /// Namespaces that exist whenever the command starts (they are created in one call).
 const NAMESPACES: [Protection; 7] = [
@@ -42,6 +45,15 @@ const NAMESPACES: [Protection; 7] = [
 pub struct Sandbox {
     config: SandboxConfig,
     cgroups: CgroupLayout,
+    /// The helper prepared for the next run (see [`SandboxConfig::prepared_helper`]).
+    spare: Mutex<Option<Helper>>,
+}
+
+/// A started helper, waiting for its start message on its control socket.
+#[derive(Debug)]
+struct Helper {
+    child: Child,
+    control: UnixStream,
 }
 
 /// A finished run: the contract result plus the captured output.
@@ -64,7 +76,13 @@ impl Sandbox {
             tracing::info!(%reason, "sandbox cgroups unavailable");
         }
         remove_stale(&cgroups);
-        Ok(Sandbox { config, cgroups })
+        let sandbox = Sandbox {
+            config,
+            cgroups,
+            spare: Mutex::new(None),
+        };
+        sandbox.prepare_spare();
+        Ok(sandbox)
     }
 
     /// Runs one command to completion (blocking; call it from a blocking thread) and says
@@ -75,6 +93,14 @@ impl Sandbox {
         let started = Instant::now();
         let required = |protection: Protection| !self.config.may_run_without.contains(&protection);
 
+        // The prepared helper, or a new one: either way its exec and start-up overlap the
+        // cgroup and proxy set-up below. It does nothing until it gets its start message.
+        let spare = self.spare_lock().take();
+        let mut helper = match spare.map(|mut spare| (spare.child.try_wait(), spare)) {
+            Some((Ok(None), spare)) => spare,
+            // None prepared, or it died meanwhile (killed from outside; now reaped).
+            _ => self.start_helper()?,
+        };
         let (cgroup, cgroup_enforced) = match RunCgroup::create(&self.cgroups, &request.limits) {
             Ok((cgroup, enforced)) => (Some(cgroup), enforced),
             Err((failed, reason)) => {
@@ -84,6 +110,7 @@ impl Sandbox {
                     .chain(request.limits.cpu_millicores.map(|_| Protection::CgroupCpu))
                     .find(|&p| required(p));
                 if let Some(first_required) = first_required {
+                    abandon(&mut helper.child);
                     let protection = if required(failed) {
                         failed
                     } else {
@@ -98,26 +125,27 @@ impl Sandbox {
 
         let proxy = match &request.network {
             Network::None => None,
-            Network::Proxy { allowed_hosts } => Some(EgressProxy::start(
+            Network::Proxy { allowed_hosts } => match EgressProxy::start(
                 &self.config.runtime_dir,
                 self.config.host_identity,
                 allowed_hosts.clone(),
-            )?),
+            ) {
+                Ok(proxy) => Some(proxy),
+                Err(e) => {
+                    abandon(&mut helper.child);
+                    return Err(e);
+                }
+            },
         };
 
         let config = InitConfig {
-            readonly_paths: self
-                .config
-                .readonly_paths
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
             workspace: request.workspace.to_string_lossy().into_owned(),
             tmp_bytes: request.limits.tmp_bytes,
-            timeout_ms: duration_ms(request.limits.timeout),
             egress_socket: proxy
                 .as_ref()
                 .map(|proxy| proxy.socket().to_string_lossy().into_owned()),
+            // Set by the namespace stage.
+            join_cgroups: Vec::new(),
             launch: LaunchConfig {
                 program: request.program.clone(),
                 args: request.args.clone(),
@@ -136,81 +164,77 @@ impl Sandbox {
             },
         };
 
-        let (ours, theirs) =
-            UnixStream::pair().map_err(SandboxError::io("creating the control socket"))?;
-        let mut command = Command::new(&self.config.helper_program);
-        command
-            .arg(HELPER_ARG)
-            .arg(STAGE_NAMESPACES)
-            .arg(config.timeout_ms.to_string())
-            .env_clear()
-            .current_dir("/")
-            .stdin(Stdio::from(OwnedFd::from(theirs)))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(identity) = self.config.host_identity {
-            command.uid(identity.uid).gid(identity.gid);
+        // The helper waits for the start message, so it is in the cgroup before it can fork.
+        let join_cgroups = match &cgroup {
+            Some(cgroup) => match cgroup.admit(helper.child.id(), self.config.host_identity) {
+                Ok(files) => files,
+                Err(e) => {
+                    abandon(&mut helper.child);
+                    return Err(SandboxError::Io {
+                        action: "moving the helper into its cgroup",
+                        source: e,
+                    });
+                }
+            },
+            None => Vec::new(),
+        };
+        let start = StartMessage {
+            timeout_ms: duration_ms(request.limits.timeout),
+            join_cgroups,
+        };
+        let control = ControlSocket::new(helper.control);
+        let mut child = helper.child;
+        let sent = control
+            .send_frame(&start)
+            .and_then(|()| control.send_config(&config));
+        match &sent {
+            Ok(()) => {
+                tracing::debug!(program = %request.program, helper = child.id(), "sandbox run started");
+                // The next run's helper starts now, beside this run.
+                self.prepare_spare();
+            }
+            // The helper is gone (or going): what it reported is read below.
+            Err(_) => {
+                let _ = child.kill();
+            }
         }
-        let mut helper = command
-            .spawn()
-            .map_err(SandboxError::io("starting the sandbox helper"))?;
-        // The command holds our copy of the helper's end of the socket; the reports reader only
-        // sees the end of the stream once every copy is closed.
-        drop(command);
-        // Our own unreaped child: the pidfd cannot name a recycled pid.
-        let pidfd = pidfd_open(Pid::from_child(&helper), PidfdFlags::empty());
 
-        // The helper waits for the start byte, so it is in the cgroup before it can fork.
-        if let Some(cgroup) = &cgroup
-            && let Err(e) = cgroup.attach(helper.id())
-        {
-            let _ = helper.kill();
-            let _ = helper.wait();
-            return Err(SandboxError::Io {
-                action: "moving the helper into its cgroup",
-                source: e,
-            });
+        let collected = collect(
+            &mut child,
+            control,
+            request.limits.output_bytes,
+            started + request.limits.timeout + SUPERVISOR_GRACE,
+            cgroup.as_ref(),
+        );
+        let _ = child.wait();
+        if let Err(message) = sent {
+            // A helper that failed while preparing reported why before it ended.
+            return Err(collected
+                .reports
+                .into_iter()
+                .find_map(|report| match report {
+                    Report::SetupFailed { stage, message } => {
+                        Some(SandboxError::Setup { stage, message })
+                    }
+                    _ => None,
+                })
+                .unwrap_or(SandboxError::Setup {
+                    stage: "supervisor".into(),
+                    message,
+                }));
         }
-        let control = ControlSocket::new(ours);
-        if let Err(message) = control
-            .send_raw(&GO)
-            .and_then(|()| control.send_config(&config))
-        {
-            let _ = helper.kill();
-            let _ = helper.wait();
-            return Err(SandboxError::Setup {
-                stage: "supervisor".into(),
-                message,
-            });
-        }
-        tracing::debug!(program = %request.program, helper = helper.id(), "sandbox run started");
 
-        let cap = request.limits.output_bytes;
-        let stdout = spawn_collector(helper.stdout.take(), cap);
-        let stderr = spawn_collector(helper.stderr.take(), cap);
-        let reports = std::thread::spawn(move || read_reports(control));
-
-        let deadline = started + request.limits.timeout + SUPERVISOR_GRACE;
-        let helper_killed = wait_until(&mut helper, pidfd.ok(), deadline);
-        if helper_killed && let Some(cgroup) = &cgroup {
-            cgroup.kill_all();
-        }
-        let _ = helper.wait();
-
-        let reports = reports.join().unwrap_or_default();
         let egress = proxy.map(EgressProxy::finish).unwrap_or_default();
-        let stdout = join_collector(stdout);
-        let stderr = join_collector(stderr);
         let stats = cgroup.as_ref().map(RunCgroup::stats).unwrap_or_default();
         drop(cgroup);
         let outcome = assemble(
-            reports,
+            collected.reports,
             &stats,
             cgroup_enforced,
-            &stdout,
-            &stderr,
+            &collected.stdout,
+            &collected.stderr,
             started,
-            helper_killed,
+            collected.helper_killed,
         )?;
         tracing::info!(
             program = %request.program,
@@ -223,77 +247,229 @@ impl Sandbox {
         );
         Ok(SandboxRun {
             outcome,
-            stdout,
-            stderr,
+            stdout: collected.stdout,
+            stderr: collected.stderr,
             egress,
         })
     }
 }
 
-/// Waits for the helper until the deadline; past it, kills the helper. Returns whether it had
-/// to be killed.
-fn wait_until(helper: &mut Child, pidfd: Option<OwnedFd>, deadline: Instant) -> bool {
-    let Some(pidfd) = pidfd else {
-        // No pidfd (very old kernel): a plain wait, the helper's own deadline still applies.
-        let _ = helper.wait();
-        return false;
-    };
-    loop {
+impl Sandbox {
+    /// Starts a helper: the helper program, re-executed with a cleared environment, its
+    /// standard input the control socket and its output piped to us.
+    fn start_helper(&self) -> Result<Helper, SandboxError> {
+        let (ours, theirs) =
+            UnixStream::pair().map_err(SandboxError::io("creating the control socket"))?;
+        let mut command = Command::new(&self.config.helper_program);
+        command
+            .arg(HELPER_ARG)
+            .arg(STAGE_NAMESPACES)
+            .env_clear()
+            .current_dir("/")
+            .stdin(Stdio::from(OwnedFd::from(theirs)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(identity) = self.config.host_identity {
+            command.uid(identity.uid).gid(identity.gid);
+        }
+        let mut child = command
+            .spawn()
+            .map_err(SandboxError::io("starting the sandbox helper"))?;
+        // The command holds our copy of the helper's end of the socket; the reports end only
+        // once every copy is closed.
+        drop(command);
+        let prepare = PrepareMessage {
+            readonly_paths: self
+                .config
+                .readonly_paths
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            start_init_early: !matches!(self.cgroups, CgroupLayout::V2 { .. }),
+        };
+        let control = ControlSocket::new(ours);
+        if let Err(message) = control.send_frame(&prepare) {
+            abandon(&mut child);
+            return Err(SandboxError::Setup {
+                stage: "supervisor".into(),
+                message,
+            });
+        }
+        Ok(Helper {
+            child,
+            control: control.into_stream(),
+        })
+    }
+
+    /// Starts the spare helper for the next run, if the configuration asks for one and there
+    /// is none. A failure is only logged: the next run then starts its own helper.
+    fn prepare_spare(&self) {
+        if !self.config.prepared_helper {
+            return;
+        }
+        let mut spare = self.spare_lock();
+        if spare.is_none() {
+            match self.start_helper() {
+                Ok(helper) => *spare = Some(helper),
+                Err(error) => tracing::warn!(%error, "cannot prepare a sandbox helper"),
+            }
+        }
+    }
+
+    fn spare_lock(&self) -> MutexGuard<'_, Option<Helper>> {
+        // The slot holds no invariant a panicking holder could break.
+        self.spare.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Sandbox {
+    /// Ends the spare helper (closing its control socket would end it too; this also reaps it).
+    fn drop(&mut self) {
+        if let Some(mut spare) = self.spare_lock().take() {
+            abandon(&mut spare.child);
+        }
+    }
+}
+
+/// Kills and reaps a helper that will not be given its configuration (it is still waiting
+/// for its start message, so nothing has started inside).
+fn abandon(helper: &mut Child) {
+    let _ = helper.kill();
+    let _ = helper.wait();
+}
+
+/// What came back from one run's helper.
+struct Collected {
+    stdout: CapturedOutput,
+    stderr: CapturedOutput,
+    reports: Vec<Report>,
+    /// The helper overran its deadline and was killed.
+    helper_killed: bool,
+}
+
+/// Reads the command's stdout and stderr (under the cap) and the stages' reports, all on
+/// this thread with one poll(2) loop, until every stream has ended (the helper and every
+/// process in the sandbox hold them, so that is when the sandbox is gone). Past the deadline
+/// the helper, and every process in the run's cgroup, is killed; a stream still open one
+/// grace period after that is abandoned, so the supervisor never waits forever.
+fn collect(
+    helper: &mut Child,
+    control: ControlSocket,
+    cap: usize,
+    mut deadline: Instant,
+    cgroup: Option<&RunCgroup>,
+) -> Collected {
+    let mut stdout = helper.stdout.take();
+    let mut stderr = helper.stderr.take();
+    let mut control = Some(control.into_stream());
+    let (mut out, mut err) = (OutputCollector::new(cap), OutputCollector::new(cap));
+    let mut reports = Vec::new();
+    let mut buffer = vec![0u8; 64 << 10];
+    let mut helper_killed = false;
+    let mut given_up = false;
+    while stdout.is_some() || stderr.is_some() || control.is_some() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            tracing::error!(
-                helper = helper.id(),
-                "sandbox helper overran its deadline; killing it"
-            );
-            let _ = pidfd_send_signal(&pidfd, rustix::process::Signal::KILL);
-            return true;
+            if given_up {
+                tracing::error!("sandbox output still open after the kill; abandoning it");
+                break;
+            }
+            given_up = true;
+            // The helper's own deadline ends the sandbox well before this one.
+            if helper.try_wait().ok().flatten().is_none() {
+                tracing::error!(
+                    helper = helper.id(),
+                    "sandbox helper overran its deadline; killing it"
+                );
+                helper_killed = true;
+                // Not reaped yet, so its pid cannot have been reused.
+                let _ = helper.kill();
+            }
+            if let Some(cgroup) = cgroup {
+                cgroup.kill_all();
+            }
+            deadline = Instant::now() + SUPERVISOR_GRACE;
+            continue;
         }
         let timespec = Timespec::try_from(left).unwrap_or(Timespec {
             tv_sec: i64::MAX,
             tv_nsec: 0,
         });
-        let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
-        match poll(&mut fds, Some(&timespec)) {
-            Ok(0) | Err(rustix::io::Errno::INTR) => continue,
-            Ok(_) | Err(_) => return false,
+        // Slots: stdout, stderr, control socket.
+        let mut ready = [false; 3];
+        {
+            let mut fds = Vec::with_capacity(3);
+            let mut slots = Vec::with_capacity(3);
+            let sources: [Option<BorrowedFd<'_>>; 3] = [
+                stdout.as_ref().map(AsFd::as_fd),
+                stderr.as_ref().map(AsFd::as_fd),
+                control.as_ref().map(AsFd::as_fd),
+            ];
+            for (slot, fd) in sources.iter().enumerate() {
+                if let Some(fd) = fd {
+                    fds.push(PollFd::from_borrowed_fd(*fd, PollFlags::IN));
+                    slots.push(slot);
+                }
+            }
+            match poll(&mut fds, Some(&timespec)) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "polling the sandbox helper failed");
+                    break;
+                }
+            }
+            for (fd, slot) in fds.iter().zip(slots) {
+                ready[slot] = !fd.revents().is_empty();
+            }
         }
+        if ready[0] && !read_into(&mut stdout, &mut buffer, |bytes| out.push(bytes)) {
+            stdout = None;
+        }
+        if ready[1] && !read_into(&mut stderr, &mut buffer, |bytes| err.push(bytes)) {
+            stderr = None;
+        }
+        if ready[2]
+            && !read_into(&mut control, &mut buffer, |bytes| {
+                // Only our own stages write here, a few short lines; the bound is a guard.
+                let room = MAX_REPORT_BYTES.saturating_sub(reports.len());
+                reports.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            })
+        {
+            control = None;
+        }
+    }
+    Collected {
+        stdout: out.finish(),
+        stderr: err.finish(),
+        reports: reports
+            .split(|&b| b == b'\n')
+            .filter_map(|line| serde_json::from_slice(line).ok())
+            .collect(),
+        helper_killed,
     }
 }
 
-fn spawn_collector<R: Read + Send + 'static>(
-    stream: Option<R>,
-    cap: usize,
-) -> Option<JoinHandle<CapturedOutput>> {
-    let mut stream = stream?;
-    Some(std::thread::spawn(move || {
-        let mut collector = OutputCollector::new(cap);
-        let mut buffer = vec![0u8; 64 << 10];
-        loop {
-            match stream.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => collector.push(&buffer[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            }
+/// Reads once from a stream that poll(2) found ready and hands the bytes on. Returns `false`
+/// when the stream has ended (or failed) and should be closed.
+fn read_into<R: Read>(
+    stream: &mut Option<R>,
+    buffer: &mut [u8],
+    mut sink: impl FnMut(&[u8]),
+) -> bool {
+    let Some(reader) = stream else {
+        return false;
+    };
+    match reader.read(buffer) {
+        Ok(0) => false,
+        Ok(n) => {
+            sink(&buffer[..n]);
+            true
         }
-        collector.finish()
-    }))
-}
-
-fn join_collector(handle: Option<JoinHandle<CapturedOutput>>) -> CapturedOutput {
-    handle.and_then(|h| h.join().ok()).unwrap_or_default()
-}
-
-/// Reads report lines until every helper stage has closed the socket. Lines that do not
-/// decode are skipped (only our own stages write here); the count is bounded because each
-/// stage writes at most two lines.
-fn read_reports(control: ControlSocket) -> Vec<Report> {
-    let reader = BufReader::new(control.stream().take(1 << 20));
-    reader
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|line| serde_json::from_str(&line).ok())
-        .collect()
+        Err(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
+        ),
+    }
 }
 
 fn assemble(

@@ -5,6 +5,8 @@
 //! scope, a hunk that does not apply) is answered with an error result the model can act on;
 //! it is never executed. The budget is checked by the gateway before every call.
 
+use std::time::Instant;
+
 use redgreen_llm::{Budget, ChatRequest, Gateway, Message, ToolCall, ToolChoice, ToolSpec};
 use redgreen_tools::{PhasePolicy, ToolBox, tool_specs, validate_arguments};
 use tracing::{debug, info};
@@ -56,7 +58,11 @@ pub async fn converse(
         })
         .collect();
     let mut messages = vec![Message::User { content: opening }];
+    // The wall-clock cap counts the whole task, tool calls included, not only model time.
+    let mut last = Instant::now();
     for turn in 1..=limits.max_turns {
+        budget.add_wall(last.elapsed());
+        last = Instant::now();
         let request = ChatRequest {
             system: system.clone(),
             messages: messages.clone(),

@@ -43,6 +43,10 @@ pub struct Machine {
     /// Budget allowances granted: one at the start, one more per `continue` or `retry`.
     #[serde(default = "one")]
     pub allowances: u32,
+    /// What had been spent when the current allowance was granted: the allowance is counted
+    /// from here, so a `continue` after an overrun still gets a whole allowance.
+    #[serde(default)]
+    pub allowance_from: Usage,
 }
 
 fn one() -> u32 {
@@ -130,6 +134,7 @@ impl Machine {
             work: Work::default(),
             usage: Usage::default(),
             allowances: 1,
+            allowance_from: Usage::default(),
         }
     }
 
@@ -145,11 +150,21 @@ impl Machine {
         }
     }
 
-    /// The budget caps in force: the repository's allowance times the allowances granted.
-    /// `None` before `preparing` has read the repository's configuration.
+    /// The budget caps in force, as totals over the run: what was spent when the current
+    /// allowance was granted, plus one allowance of the repository's budget. `None` before
+    /// `preparing` has read the repository's configuration.
     pub fn budget(&self) -> Option<BudgetLimits> {
-        let prepared = self.work.prepared.as_ref()?;
-        Some(prepared.budget.times(self.allowances))
+        let allowance = self.work.prepared.as_ref()?.budget;
+        let from = &self.allowance_from;
+        Some(BudgetLimits {
+            tokens: allowance.tokens.map(|cap| from.tokens().saturating_add(cap)),
+            usd_micros: allowance
+                .usd_micros
+                .map(|cap| from.usd_micros.saturating_add(cap)),
+            minutes: allowance
+                .minutes
+                .map(|cap| (from.wall_ms / 60_000).saturating_add(cap)),
+        })
     }
 
     fn max_attempts(&self) -> u32 {
@@ -319,6 +334,7 @@ pub fn step(machine: &Machine, event: &Event) -> (Machine, Vec<Effect>) {
             let phase = machine.resume_at.unwrap_or_else(|| machine.first_phase());
             let resumed = Machine {
                 allowances: machine.allowances.saturating_add(1),
+                allowance_from: machine.usage,
                 ..machine.moved(phase)
             };
             (resumed, vec![PublishProgress, RunPhase(phase)])
@@ -328,6 +344,7 @@ pub fn step(machine: &Machine, event: &Event) -> (Machine, Vec<Effect>) {
             let first = machine.first_phase();
             let restarted = Machine {
                 allowances: machine.allowances.saturating_add(1),
+                allowance_from: machine.usage,
                 work: Work::default(),
                 ..machine.moved(first)
             };

@@ -57,18 +57,6 @@ pub struct BudgetLimits {
     pub minutes: Option<u64>,
 }
 
-impl BudgetLimits {
-    /// The caps after `allowances` allowances: each `continue` adds one more of the same size.
-    pub fn times(self, allowances: u32) -> BudgetLimits {
-        let scale = |cap: Option<u64>| cap.map(|cap| cap.saturating_mul(u64::from(allowances)));
-        BudgetLimits {
-            tokens: scale(self.tokens),
-            usd_micros: scale(self.usd_micros),
-            minutes: scale(self.minutes),
-        }
-    }
-}
-
 /// What a run has spent, summed over all its phases and attempts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {

@@ -56,6 +56,8 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
     // The helper is this very binary, re-executed (see `main`).
     let helper = std::env::current_exe().context("cannot find the redgreen executable")?;
     let mut config = SandboxConfig::new(helper);
+    // One run only: a helper prepared ahead for a next run would be thrown away.
+    config.prepared_helper = false;
     // Toolchains found under $HOME (rustup, pyenv, ...) are exposed read-only, then the
     // operator's own paths. This is the one place `redgreen sandbox run` reads the
     // environment besides the configuration.

@@ -8,6 +8,12 @@ use serde::de::DeserializeOwned;
 
 use crate::protocol::Report;
 
+/// The byte a stage sends once it is running.
+const READY: [u8; 1] = [b'+'];
+
+/// Largest start message accepted (it names a few cgroup files).
+const MAX_FRAME_BYTES: usize = 64 << 10;
+
 /// A stage's end of its control socket (a duplicate of fd 0, close-on-exec, so the command
 /// never inherits it).
 pub(crate) struct ControlSocket {
@@ -39,11 +45,53 @@ impl ControlSocket {
         serde_json::from_slice(&bytes).map_err(|e| format!("decoding the configuration: {e}"))
     }
 
-    /// Sends raw bytes (the start byte).
-    pub(crate) fn send_raw(&self, bytes: &[u8]) -> Result<(), String> {
+    /// Tells the stage that started this one that it is loaded and running (one byte).
+    pub(crate) fn signal_ready(&self) -> Result<(), String> {
         (&self.stream)
-            .write_all(bytes)
+            .write_all(&READY)
+            .map_err(|e| format!("signalling readiness: {e}"))
+    }
+
+    /// Waits for [`ControlSocket::signal_ready`] from the other end.
+    pub(crate) fn wait_ready(&self) -> Result<(), String> {
+        let mut byte = [0u8; 1];
+        (&self.stream)
+            .read_exact(&mut byte)
+            .map_err(|e| format!("waiting for the next stage: {e}"))?;
+        if byte == READY {
+            Ok(())
+        } else {
+            Err("unexpected first byte from the next stage".into())
+        }
+    }
+
+    /// Sends one length-prefixed JSON value (the start message), leaving the stream open.
+    pub(crate) fn send_frame<T: serde::Serialize>(&self, value: &T) -> Result<(), String> {
+        let bytes =
+            serde_json::to_vec(value).map_err(|e| format!("encoding the start message: {e}"))?;
+        let length =
+            u32::try_from(bytes.len()).map_err(|_| "the start message is too long".to_owned())?;
+        (&self.stream)
+            .write_all(&length.to_le_bytes())
+            .and_then(|()| (&self.stream).write_all(&bytes))
             .map_err(|e| format!("writing to the helper: {e}"))
+    }
+
+    /// Reads exactly one length-prefixed JSON value and nothing after it.
+    pub(crate) fn receive_frame<T: DeserializeOwned>(&self) -> Result<T, String> {
+        let mut length = [0u8; 4];
+        (&self.stream)
+            .read_exact(&mut length)
+            .map_err(|e| format!("waiting for the supervisor: {e}"))?;
+        let length = u32::from_le_bytes(length) as usize;
+        if length > MAX_FRAME_BYTES {
+            return Err(format!("start message of {length} bytes is too long"));
+        }
+        let mut bytes = vec![0u8; length];
+        (&self.stream)
+            .read_exact(&mut bytes)
+            .map_err(|e| format!("reading the start message: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("decoding the start message: {e}"))
     }
 
     /// Sends a configuration and closes the sending direction so the peer sees its end.
@@ -65,7 +113,7 @@ impl ControlSocket {
         }
     }
 
-    /// Sends raw report lines received from a later stage, unchanged.
+    /// Passes on report lines from a later stage, unchanged.
     pub(crate) fn relay(&self, lines: &[u8]) {
         let _ = (&self.stream).write_all(lines);
     }
@@ -77,7 +125,13 @@ impl ControlSocket {
         });
     }
 
-    pub(crate) fn stream(&self) -> &UnixStream {
+    /// The socket, to poll it.
+    pub(crate) fn socket(&self) -> &UnixStream {
         &self.stream
+    }
+
+    /// The socket itself, for a reader that polls it.
+    pub(crate) fn into_stream(self) -> UnixStream {
+        self.stream
     }
 }

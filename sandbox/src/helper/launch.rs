@@ -1,77 +1,54 @@
-//! Stage 3: become an unprivileged user with no capabilities, lock the process down with
-//! rlimits, no_new_privs, Landlock and seccomp, and exec the command.
+//! Becoming the command, without executing the helper a third time: the sandbox's PID 1 gives
+//! up every privilege it needed to build the sandbox (a nested user namespace as uid 1000,
+//! rlimits, no capabilities, no_new_privs), then a launcher thread puts itself under Landlock
+//! and seccomp and starts the command, which inherits all of it.
+//!
+//! Landlock and seccomp bind only the thread that applies them and what it starts, so PID 1's
+//! own thread stays outside the command's Landlock domain: the command cannot signal it.
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
-use nix::unistd::setsid;
+use nix::unistd::Pid;
 use rustix::thread::{
     CapabilitySet, CapabilitySets, clear_ambient_capability_set,
     remove_capability_from_bounding_set, set_capabilities,
 };
 
 use super::namespaces::write_proc_self;
-use super::{ControlSocket, STAGE_LAUNCH, landlock_rules, seccomp_filter, setup_failed};
+use super::{ControlSocket, landlock_rules, seccomp_filter};
 use crate::Protection;
 use crate::config::SANDBOX_UID;
 use crate::protocol::{LaunchConfig, Report};
 
-/// Exit status when the command itself cannot be executed (as a shell reports it).
-const EXEC_FAILED_STATUS: i32 = 127;
-
-pub(super) fn run() -> i32 {
-    let control = match ControlSocket::from_stdin() {
-        Ok(control) => control,
-        Err(message) => return setup_failed(None, STAGE_LAUNCH, message),
-    };
-    let config: LaunchConfig = match control.receive() {
-        Ok(config) => config,
-        Err(message) => return setup_failed(Some(&control), STAGE_LAUNCH, message),
-    };
-    let enforced = match lock_down(&config) {
-        Ok(enforced) => enforced,
-        Err(LockDownError::Setup(message)) => {
-            return setup_failed(Some(&control), STAGE_LAUNCH, message);
-        }
-        Err(LockDownError::Missing { protection, reason }) => {
-            control.report(&Report::ProtectionMissing { protection, reason });
-            return super::SETUP_FAILED_STATUS;
-        }
-    };
-    control.report(&Report::Launched { enforced });
-    drop(control);
-
-    let error = Command::new(&config.program)
-        .args(&config.args)
-        .env_clear()
-        .envs(config.env.iter().map(|(k, v)| (k, v)))
-        .current_dir(&config.working_dir)
-        .stdin(Stdio::null())
-        .exec();
-    eprintln!("redgreen sandbox: cannot run {}: {error}", config.program);
-    EXEC_FAILED_STATUS
-}
-
-enum LockDownError {
+/// Why the command was not started.
+pub(super) enum LaunchError {
+    /// Building the sandbox failed.
     Setup(String),
+    /// A required protection cannot be put in force here.
     Missing {
         protection: Protection,
         reason: String,
     },
+    /// Everything was in force, but the program could not be executed (not found, not
+    /// executable): the command's failure, reported as a shell would (exit status 127).
+    Exec(String),
 }
 
-impl From<String> for LockDownError {
+impl From<String> for LaunchError {
     fn from(message: String) -> Self {
-        LockDownError::Setup(message)
+        LaunchError::Setup(message)
     }
 }
 
-fn lock_down(config: &LaunchConfig) -> Result<Vec<Protection>, LockDownError> {
-    setsid().map_err(|e| format!("setsid: {e}"))?;
-    // A nested user namespace where we are uid 1000: after exec the command is not root
-    // anywhere and the kernel gives it no capabilities.
+/// Gives this whole process the command's identity: uid 1000 in a nested user namespace
+/// (after exec the command is root nowhere and the kernel gives it no capabilities), the
+/// rlimits, empty capability sets and no_new_privs. Must be called while the process is
+/// single-threaded (a user namespace refuses others) and after everything that needed
+/// privilege over the sandbox's namespaces (mounts, hostname, loopback) is done.
+pub(super) fn drop_privileges(config: &LaunchConfig) -> Result<(), String> {
     unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| format!("unshare(user): {e}"))?;
     write_proc_self("setgroups", "deny")?;
     write_proc_self("uid_map", &format!("{SANDBOX_UID} 0 1"))?;
@@ -85,13 +62,48 @@ fn lock_down(config: &LaunchConfig) -> Result<Vec<Protection>, LockDownError> {
     }
 
     drop_capabilities()?;
-    nix::sys::prctl::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))?;
+    nix::sys::prctl::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))
+}
 
+/// Starts the command from a launcher thread that first applies Landlock and seccomp to
+/// itself, and reports the protections in force just before the command is started. Returns
+/// the command's pid.
+pub(super) fn start(control: &ControlSocket, config: &LaunchConfig) -> Result<Pid, LaunchError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let enforced = confine(config)?;
+                control.report(&Report::Launched { enforced });
+                let child = Command::new(&config.program)
+                    .args(&config.args)
+                    .env_clear()
+                    .envs(config.env.iter().map(|(k, v)| (k, v)))
+                    .current_dir(&config.working_dir)
+                    .stdin(Stdio::null())
+                    // Its own process group, so that `kill 0` in a script stays within it.
+                    .process_group(0)
+                    .spawn()
+                    .map_err(|e| {
+                        LaunchError::Exec(format!(
+                            "redgreen sandbox: cannot run {}: {e}",
+                            config.program
+                        ))
+                    })?;
+                // PID 1 reaps it with wait(2); dropping the handle neither waits nor kills.
+                Ok(Pid::from_raw(child.id() as i32))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(LaunchError::Setup("the launcher thread panicked".into())))
+    })
+}
+
+/// Applies Landlock, then seccomp, to the calling thread; returns the ones in force.
+fn confine(config: &LaunchConfig) -> Result<Vec<Protection>, LaunchError> {
     let mut enforced = Vec::new();
     match landlock_rules::restrict_self(config.relay_port) {
         Ok(()) => enforced.push(Protection::Landlock),
         Err(reason) if config.landlock_required => {
-            return Err(LockDownError::Missing {
+            return Err(LaunchError::Missing {
                 protection: Protection::Landlock,
                 reason,
             });
@@ -101,7 +113,7 @@ fn lock_down(config: &LaunchConfig) -> Result<Vec<Protection>, LockDownError> {
     match seccomp_filter::apply(config.relay_port.is_some()) {
         Ok(()) => enforced.push(Protection::Seccomp),
         Err(reason) if config.seccomp_required => {
-            return Err(LockDownError::Missing {
+            return Err(LaunchError::Missing {
                 protection: Protection::Seccomp,
                 reason,
             });
@@ -120,7 +132,7 @@ fn set_rlimit(resource: Resource, limit: u64) -> Result<(), String> {
 }
 
 /// Empties the bounding and ambient sets (so no exec can regain a capability) and then this
-/// process's own sets.
+/// thread's own sets; threads started afterwards inherit all of them.
 fn drop_capabilities() -> Result<(), String> {
     for capability in CapabilitySet::all().iter() {
         match remove_capability_from_bounding_set(capability) {

@@ -17,9 +17,14 @@ pub(crate) const SOCKET_INSIDE: &str = "/run/redgreen/egress.sock";
 /// Connections relayed at once (each costs two threads, counted in the run's pids limit).
 const MAX_CONNECTIONS: usize = 64;
 
-/// Brings the loopback device up, listens on a free port of 127.0.0.1 and relays from a
-/// background thread for as long as init lives. Returns the port.
-pub(super) fn start() -> Result<u16, String> {
+/// The relay's listener on the private loopback, bound but not yet served.
+pub(super) struct RelayListener {
+    listener: TcpListener,
+    port: u16,
+}
+
+/// Brings the loopback device up and listens on a free port of 127.0.0.1.
+pub(super) fn listen() -> Result<RelayListener, String> {
     loopback::bring_up()?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| format!("binding the egress relay: {e}"))?;
@@ -27,11 +32,23 @@ pub(super) fn start() -> Result<u16, String> {
         .local_addr()
         .map_err(|e| format!("reading the egress relay's port: {e}"))?
         .port();
-    std::thread::Builder::new()
-        .name("redgreen-relay".into())
-        .spawn(move || relay(&listener))
-        .map_err(|e| format!("starting the egress relay: {e}"))?;
-    Ok(port)
+    Ok(RelayListener { listener, port })
+}
+
+impl RelayListener {
+    pub(super) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Relays from a background thread for as long as init lives.
+    pub(super) fn serve(self) -> Result<(), String> {
+        let listener = self.listener;
+        std::thread::Builder::new()
+            .name("redgreen-relay".into())
+            .spawn(move || relay(&listener))
+            .map(drop)
+            .map_err(|e| format!("starting the egress relay: {e}"))
+    }
 }
 
 fn relay(listener: &TcpListener) {

@@ -1,5 +1,15 @@
 //! The sandbox's root file system: a fresh tmpfs holding only bind mounts of what is allowed,
 //! entered with `pivot_root` so that nothing of the host's tree stays reachable.
+//!
+//! It is built in three steps, so that what does not depend on the run can be done before it
+//! (`SandboxConfig::prepared_helper`): [`prepare`] (the namespace stage, before the run: the
+//! system directories, `/dev`, `/etc`, on a staging tmpfs mounted over `/tmp`),
+//! [`add_run_parts`] (the namespace stage, at the run: the workspace, `/tmp`, the egress
+//! proxy's socket) and [`enter`] (init: `/proc`, then the pivot). Like bubblewrap,
+//! [`add_run_parts`] first pivots into the staging tmpfs, which puts the host's tree at
+//! [`HOST`] with its own `/tmp` uncovered, so that any workspace path is reachable until the
+//! final pivot detaches it all. (The read-only paths are never under `/tmp`: the configuration
+//! refuses them there.)
 
 use std::fs;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -16,10 +26,30 @@ use super::relay;
 use crate::config::WORKSPACE_DIR;
 use crate::protocol::InitConfig;
 
-/// Where the new root is assembled before the pivot. It is covered by a fresh tmpfs in this
-/// private mount namespace only; the sources were opened beforehand, so a workspace or
-/// toolchain under the host's `/tmp` is still reachable through its descriptor.
+/// Where the staging tmpfs is mounted until [`add_run_parts`] pivots into it (in this private
+/// mount namespace only).
 const STAGING: &str = "/tmp";
+
+/// Where the host's tree is once [`add_run_parts`] has pivoted into the staging tmpfs.
+const HOST: &str = "/host";
+
+/// The directory of the staging tmpfs where the new root is assembled.
+const NEW_ROOT: &str = "newroot";
+
+/// Where the host's tree is, as seen from this mount namespace's root.
+#[derive(Clone, Copy)]
+struct HostView(&'static str);
+
+/// Before the staging pivot: the host's tree is the root (with the staging tmpfs over `/tmp`).
+const BEFORE_PIVOT: HostView = HostView("/");
+/// After it: at [`HOST`].
+const AFTER_PIVOT: HostView = HostView(HOST);
+
+impl HostView {
+    fn path(self, path: &str) -> PathBuf {
+        under(Path::new(self.0), Path::new(path))
+    }
+}
 
 /// Device nodes bound from the host's `/dev`: the harmless ones every program expects.
 const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom"];
@@ -43,9 +73,15 @@ enum Source {
     },
 }
 
-/// Builds the new root and pivots into it. Needs CAP_SYS_ADMIN in the user namespace that owns
-/// the mount namespace, and must run in the new PID namespace (for `/proc`).
-pub(super) fn build_and_enter(config: &InitConfig) -> Result<(), String> {
+/// A host path as the helper stages see it once the run's parts are added.
+pub(super) fn host_path(path: &str) -> PathBuf {
+    AFTER_PIVOT.path(path)
+}
+
+/// Builds everything of the new root that is the same for every run, on a staging tmpfs over
+/// `/tmp`: the read-only system directories and toolchains, `/dev`, `/etc`, and the mount
+/// points of the rest. Needs CAP_SYS_ADMIN in the user namespace that owns the mount namespace.
+pub(super) fn prepare(readonly_paths: &[String]) -> Result<(), String> {
     // Nothing mounted from here on may propagate back to the host.
     mount(
         None::<&str>,
@@ -55,93 +91,53 @@ pub(super) fn build_and_enter(config: &InitConfig) -> Result<(), String> {
         None::<&str>,
     )
     .map_err(|e| format!("making / private: {e}"))?;
-
-    let readonly = config
-        .readonly_paths
+    let readonly = readonly_paths
         .iter()
-        .filter_map(|path| open_source(Path::new(path)).transpose())
+        .filter_map(|path| open_source(BEFORE_PIVOT, path).transpose())
         .collect::<Result<Vec<_>, _>>()?;
-    let workspace = match open_source(Path::new(&config.workspace))? {
-        Some(Source::Opened {
-            fd, is_dir: true, ..
-        }) => fd,
-        _ => return Err(format!("workspace {} is not a directory", config.workspace)),
-    };
-    let egress_socket = match &config.egress_socket {
-        Some(path) => match open_source(Path::new(path))? {
-            Some(Source::Opened {
-                fd, is_dir: false, ..
-            }) => Some(fd),
-            _ => return Err(format!("the egress proxy's socket {path} is missing")),
-        },
-        None => None,
-    };
-
-    let root = Path::new(STAGING);
+    let staging = Path::new(STAGING);
     mount(
         Some("tmpfs"),
-        root,
+        staging,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("size=64k,mode=0700"),
+    )
+    .map_err(|e| format!("mounting the staging area: {e}"))?;
+    create_dir(&under(staging, Path::new(HOST)))?;
+    let root = staging.join(NEW_ROOT);
+    create_dir(&root)?;
+    mount(
+        Some("tmpfs"),
+        &root,
         Some("tmpfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
         Some("size=1m,mode=0755"),
     )
     .map_err(|e| format!("mounting the new root: {e}"))?;
-
     for source in &readonly {
         match source {
             Source::Symlink { inside, target } => {
-                let at = under(root, inside);
+                let at = under(&root, inside);
                 create_parent(&at)?;
                 symlink(target, &at).map_err(|e| format!("symlink {}: {e}", at.display()))?;
             }
             Source::Opened { inside, fd, is_dir } => {
-                let at = under(root, inside);
-                bind(fd, &at, *is_dir, BindMode::ReadOnly)?;
+                bind(
+                    BEFORE_PIVOT,
+                    fd,
+                    &under(&root, inside),
+                    *is_dir,
+                    BindMode::ReadOnly,
+                )?;
             }
         }
     }
-    bind(
-        &workspace,
-        &under(root, Path::new(WORKSPACE_DIR)),
-        true,
-        BindMode::ReadWrite,
-    )?;
-
-    if let Some(socket) = &egress_socket {
-        // Read-only is about the mount point; connecting to a socket is not a write to it.
-        bind(
-            socket,
-            &under(root, Path::new(relay::SOCKET_INSIDE)),
-            false,
-            BindMode::ReadOnly,
-        )?;
+    build_dev(&under(&root, Path::new("/dev")))?;
+    for dir in ["/proc", "/tmp", WORKSPACE_DIR] {
+        create_dir(&under(&root, Path::new(dir)))?;
     }
-
-    let tmp = under(root, Path::new("/tmp"));
-    create_dir(&tmp)?;
-    mount(
-        Some("tmpfs"),
-        &tmp,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some(format!("size={},mode=1777", config.tmp_bytes).as_str()),
-    )
-    .map_err(|e| format!("mounting /tmp: {e}"))?;
-
-    build_dev(&under(root, Path::new("/dev")))?;
-
-    let proc_dir = under(root, Path::new("/proc"));
-    create_dir(&proc_dir)?;
-    mount(
-        Some("proc"),
-        &proc_dir,
-        Some("proc"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .map_err(|e| format!("mounting /proc: {e}"))?;
-
-    let etc = under(root, Path::new("/etc"));
+    let etc = under(&root, Path::new("/etc"));
     create_dir(&etc)?;
     for (name, contents) in [("passwd", PASSWD), ("group", GROUP), ("hosts", HOSTS)] {
         let path = etc.join(name);
@@ -149,10 +145,76 @@ pub(super) fn build_and_enter(config: &InitConfig) -> Result<(), String> {
             fs::write(&path, contents).map_err(|e| format!("writing /etc/{name}: {e}"))?;
         }
     }
+    Ok(())
+}
 
-    // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the new
-    // root the only tree this mount namespace has.
-    chdir(root).map_err(|e| format!("chdir to the new root: {e}"))?;
+/// Pivots into the staging tmpfs (the host's tree at [`HOST`], its `/tmp` uncovered) and adds
+/// what belongs to this run: the workspace (read-write), the size-capped `/tmp`, and in the
+/// proxy phase the egress proxy's socket. Every process of this mount namespace whose libraries
+/// are still being loaded by path must be done first (the pivot moves them too).
+pub(super) fn add_run_parts(config: &InitConfig) -> Result<(), String> {
+    let host_in_staging = under(Path::new(STAGING), Path::new(HOST));
+    pivot_root(STAGING, &host_in_staging).map_err(|e| format!("pivot_root to staging: {e}"))?;
+    chdir("/").map_err(|e| format!("chdir /: {e}"))?;
+    let root = Path::new("/").join(NEW_ROOT);
+    let workspace = match open_source(AFTER_PIVOT, &config.workspace)? {
+        Some(Source::Opened {
+            fd, is_dir: true, ..
+        }) => fd,
+        _ => return Err(format!("workspace {} is not a directory", config.workspace)),
+    };
+    bind(
+        AFTER_PIVOT,
+        &workspace,
+        &under(&root, Path::new(WORKSPACE_DIR)),
+        true,
+        BindMode::ReadWrite,
+    )?;
+    if let Some(path) = &config.egress_socket {
+        let socket = match open_source(AFTER_PIVOT, path)? {
+            Some(Source::Opened {
+                fd, is_dir: false, ..
+            }) => fd,
+            _ => return Err(format!("the egress proxy's socket {path} is missing")),
+        };
+        // Read-only is about the mount point; connecting to a socket is not a write to it.
+        bind(
+            AFTER_PIVOT,
+            &socket,
+            &under(&root, Path::new(relay::SOCKET_INSIDE)),
+            false,
+            BindMode::ReadOnly,
+        )?;
+    }
+    mount(
+        Some("tmpfs"),
+        &under(&root, Path::new("/tmp")),
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(format!("size={},mode=1777", config.tmp_bytes).as_str()),
+    )
+    .map_err(|e| format!("mounting /tmp: {e}"))
+}
+
+/// Mounts the new root's `/proc` and pivots into the new root. Must run in the new PID
+/// namespace (a procfs shows the PID namespace of the process that mounts it), before the
+/// host's tree is detached (the kernel lets a user namespace mount a procfs only while a fully
+/// visible one is there).
+pub(super) fn enter() -> Result<(), String> {
+    let root = Path::new("/").join(NEW_ROOT);
+    mount(
+        Some("proc"),
+        &under(&root, Path::new("/proc")),
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(|e| format!("mounting /proc: {e}"))?;
+
+    // pivot_root(".", ".") stacks the staging root (and the host's tree in it) under the new
+    // root; detaching it leaves the new root the only tree this mount namespace has. (It also
+    // moves the namespace stage, which shares this mount namespace and needs no file any more.)
+    chdir(&root).map_err(|e| format!("chdir to the new root: {e}"))?;
     pivot_root(".", ".").map_err(|e| format!("pivot_root: {e}"))?;
     umount2(".", MntFlags::MNT_DETACH).map_err(|e| format!("detaching the old root: {e}"))?;
     chdir("/").map_err(|e| format!("chdir /: {e}"))?;
@@ -174,24 +236,24 @@ pub(super) fn build_and_enter(config: &InitConfig) -> Result<(), String> {
 
 /// Opens a host path as an `O_PATH` descriptor, or records the symlink it is. `None` when the
 /// path does not exist (an optional system directory such as `/lib32`).
-fn open_source(path: &Path) -> Result<Option<Source>, String> {
-    let metadata = match fs::symlink_metadata(path) {
+fn open_source(host: HostView, path: &str) -> Result<Option<Source>, String> {
+    let inside = PathBuf::from(path);
+    let on_host = host.path(path);
+    let metadata = match fs::symlink_metadata(&on_host) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("inspecting {}: {e}", path.display())),
+        Err(e) => return Err(format!("inspecting {path}: {e}")),
     };
-    let inside = path.to_path_buf();
     if metadata.file_type().is_symlink() {
-        let target =
-            fs::read_link(path).map_err(|e| format!("reading link {}: {e}", path.display()))?;
+        let target = fs::read_link(&on_host).map_err(|e| format!("reading link {path}: {e}"))?;
         return Ok(Some(Source::Symlink { inside, target }));
     }
     let fd = open(
-        path,
+        &on_host,
         OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
         Mode::empty(),
     )
-    .map_err(|e| format!("opening {}: {e}", path.display()))?;
+    .map_err(|e| format!("opening {path}: {e}"))?;
     Ok(Some(Source::Opened {
         inside,
         fd,
@@ -208,16 +270,23 @@ enum BindMode {
 /// Bind-mounts one opened source (without its submounts, which could be writable) and sets
 /// its flags. Flags the host mount already has are kept: in a user namespace they are locked
 /// and a remount that drops one fails.
-fn bind(fd: &OwnedFd, at: &Path, is_dir: bool, mode: BindMode) -> Result<(), String> {
+fn bind(
+    host: HostView,
+    fd: &OwnedFd,
+    at: &Path,
+    is_dir: bool,
+    mode: BindMode,
+) -> Result<(), String> {
     if is_dir {
         create_dir(at)?;
     } else {
         create_parent(at)?;
         fs::File::create(at).map_err(|e| format!("creating mount point {}: {e}", at.display()))?;
     }
-    let from = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    // The host's procfs: this process's own descriptors (it is in the host's PID namespace).
+    let from = host.path(&format!("/proc/self/fd/{}", fd.as_raw_fd()));
     mount(
-        Some(from.as_str()),
+        Some(from.as_path()),
         at,
         None::<&str>,
         MsFlags::MS_BIND,
@@ -272,7 +341,7 @@ fn build_dev(dev: &Path) -> Result<(), String> {
         let at = dev.join(device);
         fs::File::create(&at).map_err(|e| format!("creating /dev/{device}: {e}"))?;
         mount(
-            Some(Path::new("/dev").join(device).as_path()),
+            Some(BEFORE_PIVOT.path("/dev").join(device).as_path()),
             &at,
             None::<&str>,
             MsFlags::MS_BIND,

@@ -155,6 +155,38 @@ fn the_setup_phase_reaches_an_allowed_host_through_the_proxy_and_nothing_else() 
 }
 
 #[test]
+fn the_setup_phase_reaches_no_host_listener_over_ipv6() {
+    // The setup phase may create IPv6 sockets (for the relay's clients); the host's ::1 must
+    // stay out of reach all the same, directly and through the proxy.
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        // No IPv6 on this host: there is no ::1 listener to reach.
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let (run, out) = probe_with_proxy(
+        &[],
+        &format!(
+            "attempt('direct6', lambda: socket.create_connection(('::1', {port}), timeout=2))\n\
+             attempt('proxied6', lambda: get('http://[::1]:{port}/'))"
+        ),
+    );
+    // Landlock allows TCP connect to the relay's port only; without Landlock's network rules
+    // the namespace's own ::1 has nothing listening there.
+    assert!(
+        out.contains("direct6: EACCES\n") || out.contains("direct6: ECONNREFUSED\n"),
+        "{out}"
+    );
+    assert!(out.contains("proxied6: http 403\n"), "{out}");
+    listener.set_nonblocking(true).unwrap();
+    assert!(
+        listener.accept().is_err(),
+        "the host listener saw a connection"
+    );
+    assert_eq!(run.egress.len(), 1, "{:?}", run.egress);
+    assert!(!run.egress[0].allowed);
+}
+
+#[test]
 fn an_allowed_name_that_resolves_to_a_host_address_is_refused() {
     let server = host_server();
     let (run, out) = probe_with_proxy(

@@ -135,3 +135,28 @@ fn file_size_limit_stops_a_disk_filler_in_the_workspace() {
     let size = fs::metadata(workspace.path().join("big")).unwrap().len();
     assert!(size <= 1 << 20, "file grew to {size} bytes");
 }
+
+#[test]
+fn consecutive_runs_of_one_sandbox_share_nothing() {
+    // The second run's helper was prepared while the first ran; it must still be a sandbox of
+    // its own: a fresh /tmp, its own PID namespace, its own workspace only.
+    let sandbox = sandbox();
+    let (first_workspace, second_workspace) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = sandbox
+        .run(&sh(
+            "echo secret > /tmp/left-behind; echo mine > /workspace/first; \
+             sleep 60 >/dev/null 2>&1 & echo started",
+            &first_workspace,
+        ))
+        .unwrap();
+    assert_eq!(stdout(&first), "started\n", "{}", first.stderr.to_text());
+    let second = sandbox
+        .run(&sh(
+            "ls -A /tmp; ls -A /workspace; cat /proc/[0-9]*/comm | grep -c sleep",
+            &second_workspace,
+        ))
+        .unwrap();
+    // Nothing in /tmp or the workspace, and the first run's background sleep died with it.
+    assert_eq!(stdout(&second), "0\n", "{}", second.stderr.to_text());
+}

@@ -129,3 +129,119 @@ fn cgroups_left_by_a_dead_supervisor_are_removed() {
     let _sandbox = Sandbox::new(config()).unwrap();
     assert!(!stale.exists(), "{} is still there", stale.display());
 }
+
+/// Runs `touch ran` in a sandbox that is created and used on a fresh thread which first
+/// applied `handicap` to itself (the helper inherits it). Returns the result and whether the
+/// command ran.
+fn run_handicapped(
+    handicap: fn(),
+    may_run_without: Vec<Protection>,
+) -> (Result<redgreen_sandbox::SandboxRun, SandboxError>, bool) {
+    std::thread::spawn(move || {
+        handicap();
+        let workspace = tempfile::tempdir().unwrap();
+        let mut config = config();
+        config.may_run_without = may_run_without.into_iter().collect();
+        let result = Sandbox::new(config)
+            .unwrap()
+            .run(&sh("touch ran", &workspace));
+        (result, workspace.path().join("ran").exists())
+    })
+    .join()
+    .unwrap()
+}
+
+/// Uses up the 16 nested Landlock domains a thread may have, with layers that restrict
+/// nothing the sandbox needs (TCP bind only), so the sandbox cannot add its own: to the
+/// sandbox this is a kernel where Landlock cannot be enforced.
+fn exhaust_landlock_layers() {
+    use landlock::{AccessNet, Ruleset, RulesetAttr};
+    for _ in 0..16 {
+        Ruleset::default()
+            .handle_access(AccessNet::BindTcp)
+            .unwrap()
+            .create()
+            .unwrap()
+            .restrict_self()
+            .unwrap();
+    }
+}
+
+/// Fills the thread's seccomp budget (32768 instructions over all its filters, as the kernel
+/// counts them) with filters that allow everything, until not even the smallest filter fits,
+/// so the sandbox cannot add its own: to the sandbox this is a kernel where seccomp cannot be
+/// enforced.
+fn exhaust_seccomp_budget() {
+    use seccompiler::sock_filter;
+    let mut no_ops = 4000;
+    while no_ops > 0 {
+        // No-op jumps (BPF_JMP | BPF_JA, offset 0), then "allow" (BPF_RET | BPF_K).
+        let mut program = vec![
+            sock_filter {
+                code: 0x05,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            };
+            no_ops
+        ];
+        program.push(sock_filter {
+            code: 0x06,
+            jt: 0,
+            jf: 0,
+            k: 0x7fff_0000,
+        });
+        if seccompiler::apply_filter(&program).is_err() {
+            no_ops /= 2;
+        }
+    }
+}
+
+#[test]
+fn without_landlock_the_sandbox_refuses_to_run_unless_opted_out() {
+    let (result, ran) = run_handicapped(exhaust_landlock_layers, Vec::new());
+    let error = result.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SandboxError::ProtectionUnavailable {
+                protection: Protection::Landlock,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.is_retryable());
+    assert!(!ran, "the command ran anyway");
+
+    let (result, ran) = run_handicapped(exhaust_landlock_layers, vec![Protection::Landlock]);
+    let run = result.unwrap();
+    assert_eq!(run.outcome.exit_code, Some(0), "{}", run.stderr.to_text());
+    assert!(ran);
+    assert!(!run.outcome.enforced.contains(&Protection::Landlock));
+    assert!(run.outcome.enforced.contains(&Protection::Seccomp));
+}
+
+#[test]
+fn without_seccomp_the_sandbox_refuses_to_run_unless_opted_out() {
+    let (result, ran) = run_handicapped(exhaust_seccomp_budget, Vec::new());
+    let error = result.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SandboxError::ProtectionUnavailable {
+                protection: Protection::Seccomp,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!ran, "the command ran anyway");
+
+    let (result, ran) = run_handicapped(exhaust_seccomp_budget, vec![Protection::Seccomp]);
+    let run = result.unwrap();
+    assert_eq!(run.outcome.exit_code, Some(0), "{}", run.stderr.to_text());
+    assert!(ran);
+    assert!(!run.outcome.enforced.contains(&Protection::Seccomp));
+    assert!(run.outcome.enforced.contains(&Protection::Landlock));
+}

@@ -320,7 +320,7 @@ fn a_red_test_that_passes_is_sent_back_to_red() {
 }
 
 #[test]
-fn budget_allowances_multiply_the_repository_budget_and_spending_accumulates() {
+fn continue_grants_a_whole_allowance_from_what_was_spent() {
     let mut machine = fix_run_at(RunState::Planning);
     assert_eq!(machine.budget().unwrap().tokens, Some(1000));
     for _ in 0..2 {
@@ -343,12 +343,24 @@ fn budget_allowances_multiply_the_repository_budget_and_spending_accumulates() {
         },
     );
     let (resumed, _) = step(&parked, &Event::Continue);
-    assert_eq!(resumed.budget().unwrap().tokens, Some(2000));
-    assert_eq!(resumed.budget().unwrap().minutes, Some(60));
+    // A whole allowance from what was spent: 800 + 1,000 tokens, 0 + 30 minutes.
+    assert_eq!(resumed.budget().unwrap().tokens, Some(1800));
+    assert_eq!(resumed.budget().unwrap().minutes, Some(30));
+    assert_eq!(resumed.allowances, 2);
     assert_eq!(
         resumed.usage, machine.usage,
         "continue keeps what was spent"
     );
+    // An overrun (spent past the cap before a call was refused) still gets a whole one.
+    let overrun = Machine {
+        usage: Usage {
+            input_tokens: 5000,
+            ..machine.usage
+        },
+        ..parked
+    };
+    let (resumed, _) = step(&overrun, &Event::Continue);
+    assert_eq!(resumed.budget().unwrap().tokens, Some(5200 + 1000));
 }
 
 #[test]
