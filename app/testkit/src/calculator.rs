@@ -15,15 +15,23 @@ pub const RED_TEST: &str = "import unittest\n\nfrom calc import add\n\n\nclass A
 /// Makes `dir` a git repository with the bug committed on its HEAD, tested by
 /// `python3 -m unittest -v` (set in `.github/redgreen.yml`).
 pub fn repository(dir: &Path) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    repository_with_config(dir, CONFIG)
+}
+
+/// The repository's `.github/redgreen.yml` in [`repository`].
+pub const CONFIG: &str = "test: \"python3 -m unittest -v\"\nmax_diff_lines: 50\n";
+
+/// [`repository`] with another `.github/redgreen.yml`.
+pub fn repository_with_config(
+    dir: &Path,
+    config: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     std::fs::create_dir_all(dir.join("tests"))?;
     std::fs::create_dir_all(dir.join(".github"))?;
     std::fs::write(dir.join("calc.py"), CALC)?;
     std::fs::write(dir.join("tests/__init__.py"), "")?;
     std::fs::write(dir.join("tests/test_mul.py"), EXISTING_TEST)?;
-    std::fs::write(
-        dir.join(".github/redgreen.yml"),
-        "test: \"python3 -m unittest -v\"\nmax_diff_lines: 50\n",
-    )?;
+    std::fs::write(dir.join(".github/redgreen.yml"), config)?;
     std::fs::write(dir.join(".gitignore"), "__pycache__/\n")?;
     let repo = git2::Repository::init(dir)?;
     let mut index = repo.index()?;

@@ -8,8 +8,8 @@ use std::process::Command;
 
 use redgreen_testkit::ModelServer;
 use redgreen_testkit::calculator::{
-    EXISTING_TEST, RED_TEST, fix, plan, repository, script_happy_path, submit_patch, submit_red,
-    write_red_test,
+    CONFIG, EXISTING_TEST, RED_TEST, fix, plan, repository, repository_with_config,
+    script_happy_path, submit_patch, submit_red, write_red_test,
 };
 use serde_json::{Value, json};
 
@@ -343,4 +343,21 @@ async fn a_model_outage_is_retried_then_parks_the_run() {
         result["last_error"].as_str().unwrap().contains("503"),
         "{result}"
     );
+}
+
+#[tokio::test]
+async fn a_spent_token_budget_parks_the_run_before_the_next_model_call() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = format!("{CONFIG}budget: {{ tokens: 100 }}\n");
+    repository_with_config(repo.path(), &config).unwrap();
+    let model = ModelServer::start().await;
+    // The first call is allowed (nothing spent yet) and spends far more than 100 tokens.
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "needs_human", "{result}\n{stderr}");
+    assert_eq!(model.requests().len(), 1, "no call was made past the cap");
+    let error = result["last_error"].as_str().unwrap();
+    assert!(error.contains("budget"), "{error}");
 }
