@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod redgreen {
+    mod agent_e2e;
     mod agent_run;
     mod allowed_bots;
     mod code_index;

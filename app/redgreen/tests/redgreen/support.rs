@@ -122,6 +122,14 @@ impl ServeProcess {
     /// Starts it with one worker, so tasks are worked in the order they were queued, and
     /// waits until `/readyz` answers.
     pub async fn start(github: &redgreen_testkit::GitHubStandIn) -> ServeProcess {
+        ServeProcess::start_with_env(github, &[]).await
+    }
+
+    /// [`ServeProcess::start`] with more environment (a model endpoint, say).
+    pub async fn start_with_env(
+        github: &redgreen_testkit::GitHubStandIn,
+        extra_env: &[(&str, String)],
+    ) -> ServeProcess {
         use std::io::Read;
         use std::process::{Command, Stdio};
 
@@ -143,6 +151,8 @@ impl ServeProcess {
             .env("REDGREEN_GITHUB_API_URL", github.api_url())
             .env("REDGREEN_GITHUB_APP_ID", github.app_id().to_string())
             .env("REDGREEN_GITHUB_PRIVATE_KEY", github.app_private_key_pem())
+            .envs(extra_env.iter().map(|(key, value)| (*key, value.as_str())))
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
             .current_dir(data_dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
