@@ -19,8 +19,8 @@
 
 mod error;
 mod graph;
-mod impact;
 mod identifier;
+mod impact;
 mod index;
 mod language;
 mod localize;

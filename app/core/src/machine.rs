@@ -157,7 +157,9 @@ impl Machine {
         let allowance = self.work.prepared.as_ref()?.budget;
         let from = &self.allowance_from;
         Some(BudgetLimits {
-            tokens: allowance.tokens.map(|cap| from.tokens().saturating_add(cap)),
+            tokens: allowance
+                .tokens
+                .map(|cap| from.tokens().saturating_add(cap)),
             usd_micros: allowance
                 .usd_micros
                 .map(|cap| from.usd_micros.saturating_add(cap)),

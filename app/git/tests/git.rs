@@ -17,7 +17,7 @@ mod push;
 mod push_guard;
 #[path = "git/secrets.rs"]
 mod secrets;
-#[path = "git/work_tree.rs"]
-mod work_tree;
 #[path = "git/test_remote.rs"]
 mod test_remote;
+#[path = "git/work_tree.rs"]
+mod work_tree;
