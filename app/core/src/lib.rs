@@ -4,6 +4,7 @@
 //! Time and identifiers come in as arguments, so every function here is deterministic and
 //! can be tested exhaustively.
 
+pub mod canonical_json;
 pub mod command;
 pub mod ids;
 pub mod machine;

@@ -159,7 +159,7 @@ pub struct Recommendation {
 impl Recommendation {
     /// The `--json` output: a pure function of the constraints and the catalog.
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        redgreen_core::canonical_json::sorted(serde_json::to_value(self).unwrap_or(Value::Null))
     }
 
     pub fn layer(&self, layer: Layer) -> Option<&LayerDecision> {

@@ -171,6 +171,7 @@ impl Recommendation {
                 "lineItems": line_items,
             },
         });
+        let spec = redgreen_core::canonical_json::sorted(spec);
         validate_spec(&spec)?;
         Ok(spec)
     }

@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use redgreen_core::canonical_json::sorted;
 use schemars::JsonSchema;
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{Map, Value, json};
@@ -143,16 +144,17 @@ pub fn output_schema(tool: ToolName) -> Option<&'static Value> {
 }
 
 /// The document committed as `schemas/tools/<tool>.json`.
+/// Keys are sorted, so the bytes do not depend on serde_json's features in the build.
 pub fn tool_document(tool: ToolName) -> Value {
-    json!({
+    sorted(json!({
         "name": tool.as_str(),
         "description": tool.description(),
         "input_schema": input_schema(tool),
         "output_schema": output_schema(tool),
-    })
+    }))
 }
 
-/// The MCP tool descriptor committed as `schemas/mcp/<tool>.json` (MCP 2025-11-25 `Tool`:
+/// The MCP tool descriptor (keys sorted) committed as `schemas/mcp/<tool>.json` (MCP 2025-11-25 `Tool`:
 /// `inputSchema` and `outputSchema` are objects at the root, JSON Schema 2020-12). `None` for
 /// the phase-ending tools, which exist only inside redgreen's own loop.
 pub fn mcp_descriptor(tool: ToolName) -> Option<Value> {
@@ -178,7 +180,7 @@ pub fn mcp_descriptor(tool: ToolName) -> Option<Value> {
             "openWorldHint": effects.open_world,
         }),
     );
-    Some(Value::Object(descriptor))
+    Some(sorted(Value::Object(descriptor)))
 }
 
 /// The tools named, as offered to a model. Unknown names are left out (and logged): offering
