@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use redgreen_core::canonical_json::sorted;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -166,10 +167,15 @@ pub(crate) fn build(
         },
         "components": component_json,
     });
+    if !vulnerabilities.is_empty()
+        && let Some(object) = bom.as_object_mut()
+    {
+        object.insert("vulnerabilities".to_string(), Value::Array(vulnerabilities));
+    }
+    // Keys sorted, so the bytes (and the serial digested from them) do not depend on
+    // serde_json's features in the build.
+    let mut bom = sorted(bom);
     if let Some(object) = bom.as_object_mut() {
-        if !vulnerabilities.is_empty() {
-            object.insert("vulnerabilities".to_string(), Value::Array(vulnerabilities));
-        }
         let digest = Sha256::digest(bom_bytes(object));
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
@@ -178,7 +184,7 @@ pub(crate) fn build(
             Value::String(format!("urn:uuid:{}", uuid::Uuid::new_v8(bytes))),
         );
     }
-    bom
+    sorted(bom)
 }
 
 fn bom_bytes(object: &serde_json::Map<String, Value>) -> Vec<u8> {
