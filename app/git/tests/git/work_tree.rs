@@ -26,9 +26,15 @@ fn a_diff_rebuilt_on_a_fresh_tree_gives_the_same_files_and_the_same_commit() {
         .commit_all_at("Fix the answer", &fixture.identity, 1_700_000_000)
         .unwrap();
 
-    // Another tree at the base commit, as a resumed run would make it elsewhere.
-    let (_, _, other) = fixture.repo_and_workspace("rebuild-elsewhere");
-    let other = WorkTree::open(other.path()).unwrap();
+    // Another tree at the base commit of the same repository, as a resumed run would make
+    // it elsewhere.
+    let url = fixture.remote.clone_url("octo/rebuild");
+    let elsewhere = fixture.workspace_dir("rebuild-elsewhere");
+    fixture
+        .cache
+        .checkout(&url, &first, &fixture.token(), &elsewhere)
+        .unwrap();
+    let other = WorkTree::open(&elsewhere).unwrap();
     assert_eq!(other.head().unwrap().to_string(), first);
     other.apply(&diff).unwrap();
     assert_eq!(
