@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Every configuration key, as named in PRODUCT.md. The same names are accepted as keys of
 /// `redgreen.toml` (either as written here or in lower case without the prefix).
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
     "REDGREEN_LISTEN",
     "REDGREEN_DATA_DIR",
     "REDGREEN_DATABASE_URL",
@@ -27,6 +27,7 @@ const KEYS: [&str; 16] = [
     "REDGREEN_WORKERS",
     "REDGREEN_TRIGGER_ALLOWED_BOTS",
     "REDGREEN_SANDBOX_READONLY_PATHS",
+    "REDGREEN_TASK_LEASE_SECS",
 ];
 
 /// Which model API redgreen speaks.
@@ -72,6 +73,9 @@ pub struct Config {
     /// Host paths the sandbox exposes read-only besides the system paths and the detected
     /// toolchains (`REDGREEN_SANDBOX_READONLY_PATHS`, colon-separated absolute paths).
     pub sandbox_readonly_paths: Vec<PathBuf>,
+    /// How long a task's lease lasts without a heartbeat (`REDGREEN_TASK_LEASE_SECS`): how
+    /// long the task of a crashed process waits before another process takes it over.
+    pub task_lease: std::time::Duration,
 }
 
 /// Secrets are shown only as present or absent.
@@ -96,6 +100,7 @@ impl fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("trigger_allowed_bots", &self.trigger_allowed_bots)
             .field("sandbox_readonly_paths", &self.sandbox_readonly_paths)
+            .field("task_lease", &self.task_lease)
             .finish()
     }
 }
@@ -305,6 +310,19 @@ impl Sources {
                 message: format!("{login:?} is not a GitHub login like dependabot[bot]"),
             });
         }
+        // Under two seconds a heartbeat (a quarter of the lease) races ordinary pauses; over
+        // an hour a crashed process's work waits longer than anyone would.
+        let task_lease_secs = match self.get("REDGREEN_TASK_LEASE_SECS") {
+            None => 60,
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|secs| (2..=3600).contains(secs))
+                .ok_or_else(|| ConfigError::Invalid {
+                    key: "REDGREEN_TASK_LEASE_SECS",
+                    message: format!("{text:?} is not a number of seconds from 2 to 3600"),
+                })?,
+        };
         let github_private_key = match self.get("REDGREEN_GITHUB_PRIVATE_KEY") {
             None => None,
             Some(value) => Some(load_private_key(value)?),
@@ -326,6 +344,7 @@ impl Sources {
             workers,
             trigger_allowed_bots,
             sandbox_readonly_paths: self.sandbox_readonly_paths()?,
+            task_lease: std::time::Duration::from_secs(task_lease_secs),
         })
     }
 

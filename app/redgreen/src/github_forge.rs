@@ -105,35 +105,48 @@ impl GitHubForge {
         Ok((pull.number, pull.html_url.map(|url| url.to_string())))
     }
 
-    async fn check_run(&self, publication: &Publication) -> Result<(), AgentError> {
+    /// Completes the publication's check run on its head commit, once: a run this run
+    /// created before (found by its `external_id`, the run id) is not created again.
+    async fn check_run(&self, run: &RunSpec, publication: &Publication) -> Result<(), AgentError> {
         let Some(check) = &publication.check else {
             return Ok(());
         };
-        let annotations = check.annotations.iter().map(annotation).collect();
-        self.rest()
-            .create_check_run(&NewCheckRun {
-                name: check.name.to_owned(),
-                head_sha: publication.head.clone(),
-                status: Some(CheckStatus::Completed),
-                conclusion: Some(if check.conclusion == "success" {
-                    CheckConclusion::Success
-                } else {
-                    CheckConclusion::Failure
-                }),
-                details_url: None,
-                external_id: None,
-                started_at: None,
-                completed_at: Some(chrono::Utc::now()),
-                output: Some(CheckOutput {
-                    title: check.title.clone(),
-                    summary: check.summary.clone(),
-                    text: None,
-                    annotations,
-                }),
-                actions: Vec::new(),
-            })
+        let rest = self.rest();
+        let run_id = run.id.to_string();
+        let existing = rest
+            .list_check_runs_for_ref(&publication.head, check.name)
             .await
             .map_err(github_error)?;
+        if existing
+            .iter()
+            .any(|found| found.external_id.as_deref() == Some(run_id.as_str()))
+        {
+            return Ok(());
+        }
+        let annotations = check.annotations.iter().map(annotation).collect();
+        rest.create_check_run(&NewCheckRun {
+            name: check.name.to_owned(),
+            head_sha: publication.head.clone(),
+            status: Some(CheckStatus::Completed),
+            conclusion: Some(if check.conclusion == "success" {
+                CheckConclusion::Success
+            } else {
+                CheckConclusion::Failure
+            }),
+            details_url: None,
+            external_id: Some(run_id),
+            started_at: None,
+            completed_at: Some(chrono::Utc::now()),
+            output: Some(CheckOutput {
+                title: check.title.clone(),
+                summary: check.summary.clone(),
+                text: None,
+                annotations,
+            }),
+            actions: Vec::new(),
+        })
+        .await
+        .map_err(github_error)?;
         Ok(())
     }
 
@@ -153,6 +166,24 @@ impl GitHubForge {
             workspace.push(&branch, &token)
         })
         .await
+    }
+
+    /// Replies `body` in the thread of review comment `comment` once: a review comment with
+    /// the same marker is looked for first.
+    async fn reply_once(&self, comment: i64, marker: &str, body: &str) -> Result<(), AgentError> {
+        let rest = self.rest();
+        let number = self.number();
+        let comments = rest
+            .list_review_comments(number)
+            .await
+            .map_err(github_error)?;
+        if comments.iter().any(|c| c.body.contains(marker)) {
+            return Ok(());
+        }
+        rest.reply_to_review_comment(number, u64::try_from(comment).unwrap_or_default(), body)
+            .await
+            .map_err(github_error)?;
+        Ok(())
     }
 
     /// Posts `body` on the issue once: a comment with the same marker is looked for first.
@@ -241,7 +272,7 @@ impl Forge for GitHubForge {
                 let (number, url) = self
                     .pull_request(&branch, &default_branch, publication)
                     .await?;
-                self.check_run(publication).await?;
+                self.check_run(run, publication).await?;
                 Ok(Published {
                     branch: branch.branch().to_owned(),
                     commit: publication.head.clone(),
@@ -254,7 +285,7 @@ impl Forge for GitHubForge {
                 let branch = WritableRef::from_branch(branch)
                     .map_err(|error| forge_error(&error.to_string(), false))?;
                 self.push(publication, &branch, clone_url).await?;
-                self.check_run(publication).await?;
+                self.check_run(run, publication).await?;
                 let short = publication.head.get(..7).unwrap_or(&publication.head);
                 let reply = format!(
                     "{marker}\nPushed {short} to `{}`.\n\n{}",
@@ -263,14 +294,7 @@ impl Forge for GitHubForge {
                 );
                 match self.request.comment {
                     Some(CommentRef::Review(comment)) => {
-                        self.rest()
-                            .reply_to_review_comment(
-                                self.number(),
-                                u64::try_from(comment).unwrap_or_default(),
-                                &reply,
-                            )
-                            .await
-                            .map_err(github_error)?;
+                        self.reply_once(comment, &marker, &reply).await?;
                     }
                     _ => self.comment_once(&marker, &reply).await?,
                 }
@@ -284,7 +308,7 @@ impl Forge for GitHubForge {
             _ => {
                 // Plan and test runs change no code: a comment, or a check run.
                 if run.kind == RunKind::Test {
-                    self.check_run(publication).await?;
+                    self.check_run(run, publication).await?;
                 } else {
                     self.comment_once(&marker, &publication.body).await?;
                 }

@@ -88,7 +88,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let pool = WorkerPool::start(
         store,
         Arc::new(driver),
-        PoolConfig::new(config.workers, worker_name),
+        PoolConfig::new(config.workers, worker_name).with_lease(config.task_lease),
         metrics,
         shutdown.clone(),
     );

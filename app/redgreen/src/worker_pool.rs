@@ -47,6 +47,17 @@ impl PoolConfig {
             retry: RetryPolicy::default(),
         }
     }
+
+    /// The same with another lease, heartbeating four times per lease so that one late
+    /// heartbeat does not lose it.
+    #[must_use]
+    pub fn with_lease(self, lease: Duration) -> PoolConfig {
+        PoolConfig {
+            lease,
+            heartbeat: lease / 4,
+            ..self
+        }
+    }
 }
 
 /// Why a handler did not finish its task.

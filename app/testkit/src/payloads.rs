@@ -331,6 +331,13 @@ pub fn pull_request_review_comment_created(params: &PayloadParams) -> Value {
         pull["head"]["sha"] = json!(params.head_sha);
         pull["head"]["label"] = json!(format!("{}:{}", params.owner(), params.head_ref));
         pull["base"]["ref"] = json!(params.default_branch);
+        // A branch of the repository itself, not of a fork.
+        for side in ["head", "base"] {
+            if let Some(repo) = pull[side].get_mut("repo").filter(|repo| repo.is_object()) {
+                repo["id"] = json!(params.repo_id);
+                repo["full_name"] = json!(params.repo_full_name);
+            }
+        }
     }
     if let Some(comment) = payload.get_mut("comment") {
         let old_id = comment.get("id").and_then(Value::as_i64).unwrap_or(0);

@@ -51,50 +51,63 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let received_at = std::time::Instant::now();
-    let mut world = world.lock();
-    let path = uri.path().to_string();
-    let query = uri.query().map(str::to_string);
-    let (json_body, body_problem) = parse_body(&body);
-    // An armed expiry fires before this request's credential is checked, so the request that
-    // trips it is the first to be refused.
-    if let Some(armed) = world
-        .token_expiries
-        .iter()
-        .position(|(on, prefix)| *on == method && path.starts_with(prefix.as_str()))
-    {
-        world.token_expiries.remove(armed);
-        for token in world.tokens.values_mut() {
-            token.revoked = true;
+    // Nothing locked lives across the await below.
+    let (answer, withheld) = {
+        let mut world = world.lock();
+        let path = uri.path().to_string();
+        let query = uri.query().map(str::to_string);
+        let (json_body, body_problem) = parse_body(&body);
+        // An armed expiry fires before this request's credential is checked, so the request that
+        // trips it is the first to be refused.
+        if let Some(armed) = world
+            .token_expiries
+            .iter()
+            .position(|(on, prefix)| *on == method && path.starts_with(prefix.as_str()))
+        {
+            world.token_expiries.remove(armed);
+            for token in world.tokens.values_mut() {
+                token.revoked = true;
+            }
         }
-    }
-    let auth = authenticate(&world, &headers);
-    let mut recorded = RecordedRequest {
-        method: method.to_string(),
-        path: path.clone(),
-        query: query.clone(),
-        body: json_body.clone().or_else(|| {
-            body_problem
-                .as_ref()
-                .map(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
-        }),
-        status: 0,
-        auth: auth.kind.clone(),
-        operation: None,
-        received_at,
+        let auth = authenticate(&world, &headers);
+        let mut recorded = RecordedRequest {
+            method: method.to_string(),
+            path: path.clone(),
+            query: query.clone(),
+            body: json_body.clone().or_else(|| {
+                body_problem
+                    .as_ref()
+                    .map(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+            }),
+            status: 0,
+            auth: auth.kind.clone(),
+            operation: None,
+            received_at,
+        };
+        let answer = answer(
+            &mut world,
+            &method,
+            &path,
+            query.as_deref(),
+            json_body.as_ref(),
+            body_problem,
+            &auth,
+            &mut recorded,
+        );
+        recorded.status = answer.reply.status.as_u16();
+        world.requests.push(recorded);
+        let withheld = world
+            .withheld_answers
+            .iter()
+            .position(|(on, prefix)| *on == method && path.starts_with(prefix.as_str()));
+        if let Some(withheld) = withheld {
+            world.withheld_answers.remove(withheld);
+        }
+        (answer, withheld.is_some())
     };
-    let answer = answer(
-        &mut world,
-        &method,
-        &path,
-        query.as_deref(),
-        json_body.as_ref(),
-        body_problem,
-        &auth,
-        &mut recorded,
-    );
-    recorded.status = answer.reply.status.as_u16();
-    world.requests.push(recorded);
-    drop(world);
+    if withheld {
+        return std::future::pending().await;
+    }
     respond(answer)
 }
 

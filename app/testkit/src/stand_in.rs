@@ -139,6 +139,7 @@ impl GitHubStandIn {
                 default_branch: default_branch.to_string(),
                 clone_url,
                 refs: Default::default(),
+                git_dir: None,
                 files: Default::default(),
                 permissions: Default::default(),
                 next_number: 1,
@@ -380,6 +381,27 @@ impl GitHubStandIn {
                 .get(token)
                 .is_some_and(|issued| issued.is_live(SystemTime::now()))
         })
+    }
+
+    /// The next request whose method is `method` and whose path starts with `path_prefix` is
+    /// served (whatever it creates exists) but its answer never comes back, as when the
+    /// connection drops after GitHub acted: the window a crash-safe client must survive.
+    pub fn withhold_answer(&self, method: Method, path_prefix: impl Into<String>) {
+        self.world
+            .lock()
+            .withheld_answers
+            .push((method, path_prefix.into()));
+    }
+
+    /// Makes the branches of `full_name` those of the bare repository at `git_dir` (a
+    /// [`crate::git_remote::GitRemote`] repository), so that a push there moves a pull
+    /// request's head here, as one repository does on GitHub.
+    pub fn mirror_refs_of(&self, full_name: &str, git_dir: std::path::PathBuf) {
+        let mut world = self.world.lock();
+        let Some(repository) = world.repository_mut(full_name) else {
+            panic!("add_repository({full_name}) first");
+        };
+        repository.git_dir = Some(git_dir);
     }
 
     /// Queues a fault (see [`Fault`]).

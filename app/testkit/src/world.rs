@@ -29,6 +29,8 @@ pub(crate) struct World {
     pub faults: Vec<Fault>,
     /// Armed by `GitHubStandIn::expire_tokens_on`: (method, path prefix), each firing once.
     pub token_expiries: Vec<(Method, String)>,
+    /// Requests to serve but never answer (see `GitHubStandIn::withhold_answer`).
+    pub withheld_answers: Vec<(Method, String)>,
     pub requests: Vec<RecordedRequest>,
     pub violations: Vec<String>,
     /// Answers of the stand-in itself that depart from GitHub's response schemas: bugs of
@@ -61,6 +63,10 @@ pub(crate) struct Repository {
     pub clone_url: Option<String>,
     /// Fully qualified ref name (`refs/heads/main`) → commit sha.
     pub refs: BTreeMap<String, String>,
+    /// A bare repository whose branches are this repository's, as on GitHub where a push
+    /// moves the pull request's head (see `GitHubStandIn::mirror_refs_of`). Its refs win
+    /// over `refs`.
+    pub git_dir: Option<std::path::PathBuf>,
     /// (branch, path) → file content.
     pub files: BTreeMap<(String, String), String>,
     /// login → permission (`admin`, `maintain`, `write`, `triage`, `read`, `none`).
@@ -110,6 +116,7 @@ impl World {
             reactions: Vec::new(),
             faults: Vec::new(),
             token_expiries: Vec::new(),
+            withheld_answers: Vec::new(),
             requests: Vec::new(),
             violations: Vec::new(),
             answer_mismatches: Vec::new(),

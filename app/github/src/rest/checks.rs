@@ -120,6 +120,16 @@ pub struct CheckRun {
     pub status: String,
     pub conclusion: Option<String>,
     pub html_url: Option<String>,
+    /// The integrator's own reference: redgreen puts the run id here, which makes a check run
+    /// it created findable again after a crash.
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// `GET .../commits/{ref}/check-runs` answers with a count and one page of runs.
+#[derive(Deserialize)]
+struct CheckRunPage {
+    check_runs: Vec<CheckRun>,
 }
 
 /// The JSON body of a create or an update.
@@ -215,6 +225,30 @@ impl RepoClient {
             Some(output) => self.send_later_batches(created.id, output, created).await,
             None => Ok(created),
         }
+    }
+
+    /// `GET .../commits/{ref}/check-runs?check_name=…`: the check runs named `name` on a
+    /// commit, newest first. One page of 100: a commit carries a handful of runs of a name.
+    pub async fn list_check_runs_for_ref(
+        &self,
+        git_ref: &str,
+        name: &str,
+    ) -> Result<Vec<CheckRun>, GitHubError> {
+        let route = self.path(&format!("/commits/{git_ref}/check-runs"));
+        let route = &route;
+        let page: CheckRunPage = self
+            .client
+            .call(
+                self.credential(),
+                "GET",
+                "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+                |crab| async move {
+                    let query = [("check_name", name), ("filter", "all"), ("per_page", "100")];
+                    crab.get(route, Some(&query)).await
+                },
+            )
+            .await?;
+        Ok(page.check_runs)
     }
 
     /// `PATCH .../check-runs/{id}`, then one more `PATCH` per further 50 annotations.

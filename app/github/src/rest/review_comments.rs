@@ -1,4 +1,4 @@
-//! Replies in a pull request review thread: `POST .../pulls/{n}/comments` with `in_reply_to`.
+//! Review comments: listed, and replied to in their thread: `POST .../pulls/{n}/comments` with `in_reply_to`.
 //! (The `/replies` endpoint is not usable by GitHub Apps.)
 //!
 //! GitHub ignores every field but `body` when `in_reply_to` is given, yet its schema still
@@ -34,6 +34,23 @@ impl RepoClient {
                 "POST",
                 "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
                 |crab| async move { crab.post(route, Some(body)).await },
+            )
+            .await
+    }
+
+    /// `GET .../pulls/{n}/comments`, every page: the review comments of pull request `number`.
+    pub async fn list_review_comments(&self, number: u64) -> Result<Vec<Comment>, GitHubError> {
+        let route = self.path(&format!("/pulls/{number}/comments"));
+        let route = &route;
+        self.client
+            .all_pages(
+                self.credential(),
+                "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+                |crab, page| async move {
+                    let page = page.to_string();
+                    let query = [("per_page", "100"), ("page", &page)];
+                    crab.get(route, Some(&query)).await
+                },
             )
             .await
     }

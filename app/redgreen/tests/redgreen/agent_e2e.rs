@@ -1,14 +1,29 @@
-//! The agent loop through `redgreen serve`, end to end: a mention on an issue, the GitHub
-//! stand-in as GitHub, a real git remote over smart HTTP, the scripted model server, and the
-//! real sandbox. The run must push a branch with the failing test and the fix, open exactly
-//! one pull request carrying the evidence, and complete the `redgreen/tdd` check.
+//! The agent loop through `redgreen serve`, end to end: mentions on an issue and on a pull
+//! request, the GitHub stand-in as GitHub, a real git remote over smart HTTP, the scripted
+//! model server, and the real sandbox.
+//!
+//! - A fix pushes a branch with the failing test and the fix, opens exactly one pull request
+//!   carrying the evidence and completes the `redgreen/tdd` check; a review comment on that
+//!   pull request then pushes exactly one new commit to the same branch and replies in the
+//!   thread.
+//! - A process SIGKILLed after GitHub opened the pull request but before redgreen heard back
+//!   is replaced by a new process on the same data dir, which finishes the run: still exactly
+//!   one pull request and one check run.
+//! - `@redgreen test` on a pull request needs no model and reports `redgreen/test`.
 
+use std::path::Path;
 use std::time::Duration;
 
-use redgreen_testkit::calculator::{CALC, CONFIG, EXISTING_TEST, script_happy_path};
+use axum::http::Method;
+use redgreen_testkit::calculator::{
+    CALC, CONFIG, EXISTING_TEST, RED_TEST, plan, script_happy_path, submit_patch,
+};
 use redgreen_testkit::git_remote::GitRemote;
-use redgreen_testkit::payloads::{PayloadParams, issue_comment_created};
-use redgreen_testkit::{GitHubStandIn, ModelServer};
+use redgreen_testkit::payloads::{
+    PayloadParams, issue_comment_created, pull_request_review_comment_created,
+};
+use redgreen_testkit::{GitHubStandIn, ModelServer, PullSpec};
+use serde_json::{Value, json};
 
 use super::support::{SERVE_API_TOKEN, SERVE_WEBHOOK_SECRET, ServeProcess, eventually};
 
@@ -18,80 +33,187 @@ const WRITER: &str = "Codertocat";
 const ISSUE: u64 = 1;
 const PATIENCE: Duration = Duration::from_secs(120);
 
-#[tokio::test]
-async fn a_fix_mention_opens_one_pull_request_with_the_evidence_and_a_tdd_check() {
-    let github = GitHubStandIn::start().await;
-    github.add_installation(INSTALLATION, "Codertocat");
-    let remote = GitRemote::start(github.token_check()).unwrap();
-    let (clone_url, base) = remote.create_repo(
-        REPO,
-        &[
-            ("calc.py", CALC),
-            ("tests/__init__.py", ""),
-            ("tests/test_mul.py", EXISTING_TEST),
-            (".github/redgreen.yml", CONFIG),
-            (".gitignore", "__pycache__/\n"),
-        ],
-    );
-    let repo_id = github.add_repository(INSTALLATION, REPO, "main", Some(clone_url));
-    github.set_ref(REPO, "refs/heads/main", &base);
-    github.set_permission(REPO, WRITER, "write");
-    github.add_issue(REPO, ISSUE, "add() is wrong", "add(2, 3) gives -1.", WRITER);
-    let model = ModelServer::start().await;
-    script_happy_path(&model);
-    let serve = ServeProcess::start_with_env(
-        &github,
-        &[
-            ("REDGREEN_LLM_BASE_URL", model.base_url_openai()),
+/// The calculator repository on GitHub and on its git remote, an issue about its bug, and a
+/// model server the test scripts.
+struct Scenario {
+    github: GitHubStandIn,
+    remote: GitRemote,
+    repo_id: i64,
+    /// The commit `main` holds.
+    base: String,
+    model: ModelServer,
+}
+
+impl Scenario {
+    async fn start() -> Scenario {
+        let github = GitHubStandIn::start().await;
+        github.add_installation(INSTALLATION, "Codertocat");
+        let remote = GitRemote::start(github.token_check()).unwrap();
+        let (clone_url, base) = remote.create_repo(
+            REPO,
+            &[
+                ("calc.py", CALC),
+                ("tests/__init__.py", ""),
+                ("tests/test_mul.py", EXISTING_TEST),
+                (".github/redgreen.yml", CONFIG),
+                (".gitignore", "__pycache__/\n"),
+            ],
+        );
+        let repo_id = github.add_repository(INSTALLATION, REPO, "main", Some(clone_url));
+        github.set_ref(REPO, "refs/heads/main", &base);
+        github.mirror_refs_of(REPO, remote.repo_path(REPO));
+        github.set_permission(REPO, WRITER, "write");
+        github.add_issue(REPO, ISSUE, "add() is wrong", "add(2, 3) gives -1.", WRITER);
+        let model = ModelServer::start().await;
+        Scenario {
+            github,
+            remote,
+            repo_id,
+            base,
+            model,
+        }
+    }
+
+    /// The environment that points `redgreen serve` at the model server.
+    fn model_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("REDGREEN_LLM_BASE_URL", self.model.base_url_openai()),
             ("REDGREEN_LLM_MODEL", "scripted-model".to_owned()),
-        ],
-    )
-    .await;
+        ]
+    }
 
-    let body = "@redgreen fix";
-    let comment = github.add_issue_comment(REPO, ISSUE, body, WRITER);
-    let payload = issue_comment_created(&PayloadParams {
-        installation: INSTALLATION,
-        repo_full_name: REPO.into(),
-        repo_id,
-        issue: ISSUE,
-        comment_id: comment,
-        comment_body: body.into(),
-        author_login: WRITER.into(),
-        author_type: "User".into(),
-        ..PayloadParams::default()
-    });
-    let (status, answer) = serve
-        .webhooks()
-        .send(
-            "issue_comment",
-            "agent-e2e-1",
-            serde_json::to_vec(&payload).unwrap(),
+    fn params(&self) -> PayloadParams {
+        PayloadParams {
+            installation: INSTALLATION,
+            repo_full_name: REPO.into(),
+            repo_id: self.repo_id,
+            author_login: WRITER.into(),
+            author_type: "User".into(),
+            ..PayloadParams::default()
+        }
+    }
+
+    /// `body` commented on issue or pull request `number` and delivered to `serve`.
+    async fn comment(&self, serve: &ServeProcess, number: u64, body: &str, delivery: &str) {
+        let comment = self.github.add_issue_comment(REPO, number, body, WRITER);
+        let is_pull = self
+            .github
+            .pulls(REPO)
+            .iter()
+            .any(|pull| pull["number"] == number);
+        let payload = issue_comment_created(&PayloadParams {
+            issue: number,
+            issue_is_pull_request: is_pull,
+            comment_id: comment,
+            comment_body: body.into(),
+            ..self.params()
+        });
+        let (status, answer) = serve
+            .webhooks()
+            .send(
+                "issue_comment",
+                delivery,
+                serde_json::to_vec(&payload).unwrap(),
+            )
+            .await;
+        assert_eq!(status, 202, "{answer}");
+    }
+
+    async fn check_run(&self, name: &str, head: &str) -> Value {
+        eventually(
+            PATIENCE,
+            &format!("the {name} check run on {head}"),
+            || async {
+                self.github
+                    .check_runs(REPO)
+                    .into_iter()
+                    .find(|run| run["name"] == name && run["head_sha"] == head)
+            },
         )
-        .await;
-    assert_eq!(status, 202, "{answer}");
+        .await
+    }
 
+    /// The one pull request redgreen opened, its branch, and the commit the branch holds.
+    fn only_pull(&self, logs: &str) -> (Value, String, String) {
+        let pulls = self.github.pulls(REPO);
+        assert_eq!(
+            pulls.len(),
+            1,
+            "exactly one pull request: {pulls:?}\n{logs}"
+        );
+        let pull = pulls[0].clone();
+        let branch = pull["head"]["ref"].as_str().unwrap().to_owned();
+        let head = self
+            .remote
+            .ref_target(REPO, &format!("refs/heads/{branch}"))
+            .expect("the branch was pushed to the remote");
+        (pull, branch, head)
+    }
+
+    /// Nothing secret reached the model; GitHub saw only requests within its contract.
+    fn assert_clean(&self) {
+        for request in self.model.requests() {
+            for secret in [
+                SERVE_WEBHOOK_SECRET,
+                SERVE_API_TOKEN,
+                self.github.app_private_key_pem(),
+            ] {
+                assert!(
+                    !request.raw_body.contains(secret),
+                    "a secret reached the model"
+                );
+            }
+            assert!(
+                !request.raw_body.contains("ghs_"),
+                "an installation token reached the model"
+            );
+        }
+        self.model.assert_no_violations();
+        self.github.assert_no_violations();
+    }
+}
+
+/// The review comment's follow-up: a plan with no test strategy (nothing behavioural, so no
+/// red step), a docstring for `add`, and the patch submitted.
+fn script_docstring_follow_up(model: &ModelServer) {
+    let mut follow_up_plan = plan();
+    follow_up_plan["summary"] = json!("document add()");
+    follow_up_plan["test_strategy"] = json!("");
+    model.push_tool_calls(vec![("submit_plan", follow_up_plan)]);
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({
+            "file_path": "calc.py",
+            "rationale": "the reviewer asked for a docstring",
+            "edits": [{
+                "old_text": "def add(a, b):\n",
+                "new_text": "def add(a, b):\n    \"\"\"The sum of a and b.\"\"\"\n"
+            }]
+        }),
+    )]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+}
+
+#[tokio::test]
+async fn a_fix_opens_one_evidence_carrying_pull_request_and_a_review_comment_adds_one_commit() {
+    let scenario = Scenario::start().await;
+    script_happy_path(&scenario.model);
+    let serve = ServeProcess::start_with_env(&scenario.github, &scenario.model_env()).await;
+
+    scenario
+        .comment(&serve, ISSUE, "@redgreen fix", "agent-e2e-fix")
+        .await;
     let check = eventually(PATIENCE, "the redgreen/tdd check run", || async {
-        github
+        scenario
+            .github
             .check_runs(REPO)
             .into_iter()
             .find(|run| run["name"] == "redgreen/tdd")
     })
     .await;
-    let logs = serve.stop().await;
-    let pulls = github.pulls(REPO);
-    assert_eq!(
-        pulls.len(),
-        1,
-        "exactly one pull request: {pulls:?}\n{logs}"
-    );
-    let pull = &pulls[0];
-    let branch = pull["head"]["ref"].as_str().unwrap();
+    let (pull, branch, fixed) = scenario.only_pull("");
     assert!(branch.starts_with("redgreen/1-add"), "{branch}");
-    let pushed = remote
-        .ref_target(REPO, &format!("refs/heads/{branch}"))
-        .expect("the branch was pushed to the remote");
-    assert_eq!(check["head_sha"], pushed.as_str(), "{check}");
+    assert_eq!(check["head_sha"], fixed.as_str(), "{check}");
     assert_eq!(check["conclusion"], "success", "{check}");
     let pr_body = pull["body"].as_str().unwrap();
     for needle in [
@@ -106,22 +228,222 @@ async fn a_fix_mention_opens_one_pull_request_with_the_evidence_and_a_tdd_check(
             "PR body lacks {needle}:\n{pr_body}"
         );
     }
-    // Nothing secret reached the model; GitHub saw only requests within its contract.
-    for request in model.requests() {
-        for secret in [
-            SERVE_WEBHOOK_SECRET,
-            SERVE_API_TOKEN,
-            github.app_private_key_pem(),
-        ] {
-            assert!(
-                !request.raw_body.contains(secret),
-                "a secret reached the model"
-            );
-        }
-        assert!(
-            !request.raw_body.contains("ghs_"),
-            "an installation token reached the model"
-        );
-    }
-    github.assert_no_violations();
+
+    // A reviewer asks for more on the pull request's diff.
+    script_docstring_follow_up(&scenario.model);
+    let number = pull["number"].as_u64().unwrap();
+    let body = "@redgreen please give add() a docstring";
+    let comment = scenario
+        .github
+        .add_review_comment(REPO, number, body, WRITER, "calc.py", 1);
+    let payload = pull_request_review_comment_created(&PayloadParams {
+        issue: number,
+        comment_id: comment,
+        comment_body: body.into(),
+        path: "calc.py".into(),
+        line: 1,
+        head_ref: branch.clone(),
+        head_sha: fixed.clone(),
+        ..scenario.params()
+    });
+    let (status, answer) = serve
+        .webhooks()
+        .send(
+            "pull_request_review_comment",
+            "agent-e2e-review",
+            serde_json::to_vec(&payload).unwrap(),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    let reply = eventually(PATIENCE, "the reply in the review thread", || async {
+        scenario
+            .github
+            .review_comments(REPO, number)
+            .into_iter()
+            .find(|reply| reply["in_reply_to_id"] == comment)
+    })
+    .await;
+    let logs = serve.stop().await;
+
+    let (_, _, followed_up) = scenario.only_pull(&logs);
+    assert_ne!(followed_up, fixed, "the follow-up pushed nothing\n{logs}");
+    let history = git_log(&scenario.remote.repo_path(REPO), &followed_up);
+    assert_eq!(
+        history.get(1),
+        Some(&fixed),
+        "exactly one new commit, on top of the fix: {history:?}"
+    );
+    let calc = git_show(
+        &scenario.remote.repo_path(REPO),
+        &format!("{followed_up}:calc.py"),
+    );
+    assert!(
+        calc.contains("The sum of a and b.") && calc.contains("return a + b"),
+        "{calc}"
+    );
+    let reply_text = reply["body"].as_str().unwrap();
+    assert!(
+        reply_text.contains(&followed_up[..7]),
+        "the reply names the commit: {reply_text}"
+    );
+    let follow_up_check = scenario.check_run("redgreen/tdd", &followed_up).await;
+    assert_eq!(
+        follow_up_check["conclusion"], "success",
+        "{follow_up_check}"
+    );
+    assert_eq!(
+        scenario.model.remaining(),
+        0,
+        "every scripted reply was used"
+    );
+    scenario.assert_clean();
+}
+
+#[tokio::test]
+async fn a_process_killed_while_github_opens_the_pull_request_is_finished_by_the_next() {
+    killed_while_github_acts("pulls").await;
+}
+
+#[tokio::test]
+async fn a_process_killed_while_github_creates_the_check_run_is_finished_by_the_next() {
+    killed_while_github_acts("check-runs").await;
+}
+
+/// GitHub does what redgreen asked at `POST /repos/{repo}/{endpoint}`, but the answer never
+/// reaches redgreen, which is SIGKILLed while it waits. A new process on the same data dir
+/// takes the task over once its lease expires and finishes the run without doing anything
+/// twice: one pull request, one check run, no model call repeated.
+async fn killed_while_github_acts(endpoint: &str) {
+    let scenario = Scenario::start().await;
+    script_happy_path(&scenario.model);
+    let path = format!("/repos/{REPO}/{endpoint}");
+    scenario.github.withhold_answer(Method::POST, path.clone());
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut env = scenario.model_env();
+    env.push(("REDGREEN_TASK_LEASE_SECS", "3".to_owned()));
+    let first = ServeProcess::start_in(&scenario.github, data_dir.path(), &env).await;
+    scenario
+        .comment(&first, ISSUE, "@redgreen fix", "agent-e2e-crash")
+        .await;
+    eventually(
+        PATIENCE,
+        &format!("GitHub to have served {path}"),
+        || async {
+            scenario
+                .github
+                .requests()
+                .iter()
+                .any(|request| request.method == "POST" && request.path == path)
+                .then_some(())
+        },
+    )
+    .await;
+    let first_logs = first.kill();
+
+    let second = ServeProcess::start_in(&scenario.github, data_dir.path(), &env).await;
+    eventually(PATIENCE, "the run to be done", || async {
+        let runs = second.api("runs").await;
+        (runs["runs"][0]["state"] == "done").then_some(())
+    })
+    .await;
+    let logs = second.stop().await;
+
+    let (pull, _, head) = scenario.only_pull(&format!("{first_logs}\n{logs}"));
+    let checks: Vec<Value> = scenario
+        .github
+        .check_runs(REPO)
+        .into_iter()
+        .filter(|run| run["name"] == "redgreen/tdd")
+        .collect();
+    assert_eq!(checks.len(), 1, "one check run: {checks:?}");
+    assert_eq!(checks[0]["head_sha"], head.as_str());
+    assert_eq!(checks[0]["conclusion"], "success");
+    assert!(
+        pull["body"]
+            .as_str()
+            .unwrap()
+            .contains("<!-- redgreen:evidence -->")
+    );
+    // The model's work was checkpointed before the crash: none of it was asked for again.
+    assert_eq!(scenario.model.remaining(), 0);
+    assert_eq!(scenario.model.requests().len(), 5, "{logs}");
+    scenario.assert_clean();
+}
+
+#[tokio::test]
+async fn a_test_mention_on_a_pull_request_reports_redgreen_test_without_a_model() {
+    let scenario = Scenario::start().await;
+    // The calculator's bug makes this test fail.
+    scenario
+        .remote
+        .set_ref(REPO, "refs/heads/feature", &scenario.base);
+    let head = scenario.remote.commit(
+        REPO,
+        "feature",
+        &[("tests/test_add.py", RED_TEST)],
+        "a test for add",
+    );
+    let number = scenario.github.add_pull(
+        REPO,
+        &PullSpec {
+            title: "Test add",
+            body: "",
+            head: "feature",
+            base: "main",
+            author: WRITER,
+        },
+    );
+    // No model is configured at all.
+    let serve = ServeProcess::start(&scenario.github).await;
+    scenario
+        .comment(&serve, number, "@redgreen test", "agent-e2e-test")
+        .await;
+    let check = scenario.check_run("redgreen/test", &head).await;
+    let logs = serve.stop().await;
+
+    assert_eq!(check["conclusion"], "failure", "{check}\n{logs}");
+    let summary = check["output"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("1 failed"), "{check}");
+    // The failure is annotated on the assertion's line of the failing test.
+    let annotations = check["annotations"].as_array().cloned().unwrap_or_default();
+    assert!(
+        annotations.iter().any(|annotation| {
+            annotation["path"] == "tests/test_add.py"
+                && annotation["start_line"] == 8
+                && annotation["title"]
+                    .as_str()
+                    .is_some_and(|title| title.contains("test_add_adds"))
+        }),
+        "an annotation on the failing test: {annotations:?}"
+    );
+    assert_eq!(scenario.github.pulls(REPO).len(), 1, "no new pull request");
+    assert!(scenario.model.requests().is_empty());
+    scenario.assert_clean();
+}
+
+/// The first-parent history of `commit` in the bare repository at `dir`, newest first.
+fn git_log(dir: &Path, commit: &str) -> Vec<String> {
+    let output = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(dir)
+        .args(["rev-list", "--first-parent", commit])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn git_show(dir: &Path, object: &str) -> String {
+    let output = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(dir)
+        .args(["show", object])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git show {object}");
+    String::from_utf8(output.stdout).unwrap()
 }

@@ -1,6 +1,7 @@
 //! Configuration: defaults, the file and the environment, validation, and secret hygiene.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use redgreen::config::{Config, ConfigError, LlmProvider, Sources};
 use secrecy::ExposeSecret;
@@ -76,6 +77,12 @@ fn invalid_values_name_their_key() {
         invalid_key(config(&[("REDGREEN_WORKERS", "lots")])),
         "REDGREEN_WORKERS"
     );
+    for lease in ["1", "3601", "a minute"] {
+        assert_eq!(
+            invalid_key(config(&[("REDGREEN_TASK_LEASE_SECS", lease)])),
+            "REDGREEN_TASK_LEASE_SECS"
+        );
+    }
     assert_eq!(
         invalid_key(config(&[("REDGREEN_LLM_PROVIDER", "gemini")])),
         "REDGREEN_LLM_PROVIDER"
@@ -88,6 +95,13 @@ fn invalid_values_name_their_key() {
         invalid_key(config(&[("REDGREEN_GITHUB_API_URL", "api.github.com")])),
         "REDGREEN_GITHUB_API_URL"
     );
+}
+
+#[test]
+fn the_task_lease_defaults_to_a_minute_and_can_be_set() {
+    assert_eq!(config(&[]).unwrap().task_lease, Duration::from_secs(60));
+    let set = config(&[("REDGREEN_TASK_LEASE_SECS", "5")]).unwrap();
+    assert_eq!(set.task_lease, Duration::from_secs(5));
 }
 
 #[test]

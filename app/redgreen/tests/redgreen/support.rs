@@ -115,7 +115,8 @@ pub struct ServeProcess {
     logs: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     readers: Vec<std::thread::JoinHandle<()>>,
     http: reqwest::Client,
-    _data_dir: tempfile::TempDir,
+    /// The data dir, when this process owns it (see [`ServeProcess::start_in`]).
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl ServeProcess {
@@ -130,10 +131,22 @@ impl ServeProcess {
         github: &redgreen_testkit::GitHubStandIn,
         extra_env: &[(&str, String)],
     ) -> ServeProcess {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut serve = ServeProcess::start_in(github, data_dir.path(), extra_env).await;
+        serve._data_dir = Some(data_dir);
+        serve
+    }
+
+    /// [`ServeProcess::start_with_env`] on a data dir the caller keeps, so that a second
+    /// process can take over the first one's database and work trees.
+    pub async fn start_in(
+        github: &redgreen_testkit::GitHubStandIn,
+        data_dir: &std::path::Path,
+        extra_env: &[(&str, String)],
+    ) -> ServeProcess {
         use std::io::Read;
         use std::process::{Command, Stdio};
 
-        let data_dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -143,7 +156,7 @@ impl ServeProcess {
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("REDGREEN_DATA_DIR", data_dir.path())
+            .env("REDGREEN_DATA_DIR", data_dir)
             .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
             .env("REDGREEN_WORKERS", "1")
             .env("REDGREEN_WEBHOOK_SECRET", SERVE_WEBHOOK_SECRET)
@@ -153,7 +166,7 @@ impl ServeProcess {
             .env("REDGREEN_GITHUB_PRIVATE_KEY", github.app_private_key_pem())
             .envs(extra_env.iter().map(|(key, value)| (*key, value.as_str())))
             .env("HOME", std::env::var("HOME").unwrap_or_default())
-            .current_dir(data_dir.path())
+            .current_dir(data_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -182,7 +195,7 @@ impl ServeProcess {
             logs,
             readers,
             http: reqwest::Client::new(),
-            _data_dir: data_dir,
+            _data_dir: None,
         };
         eventually(
             Duration::from_secs(60),
@@ -220,6 +233,17 @@ impl ServeProcess {
             .unwrap();
         assert_eq!(response.status(), 200, "GET /api/v1/{path}");
         response.json().await.unwrap()
+    }
+
+    /// SIGKILL: the process dies wherever it is, as in a crash. Returns what it logged.
+    pub fn kill(mut self) -> String {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for reader in std::mem::take(&mut self.readers) {
+            reader.join().unwrap();
+        }
+        String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
     }
 
     /// SIGTERM, a clean exit within 30 s, and no secret in what it logged; returns the logs.

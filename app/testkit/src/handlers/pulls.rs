@@ -10,11 +10,26 @@ use crate::world::{Repository, World};
 
 /// The commit a branch points at, or a stable stand-in sha when no test set the ref.
 pub(crate) fn branch_sha(found: &Repository, branch: &str) -> String {
-    found
-        .refs
-        .get(&format!("refs/heads/{branch}"))
-        .cloned()
+    let name = format!("refs/heads/{branch}");
+    let mirrored = found.git_dir.as_ref().and_then(|dir| {
+        let repository = git2::Repository::open_bare(dir).ok()?;
+        let target = repository.refname_to_id(&name).ok()?;
+        Some(target.to_string())
+    });
+    mirrored
+        .or_else(|| found.refs.get(&name).cloned())
         .unwrap_or_else(|| fake_sha(&format!("{} {branch}", found.full_name)))
+}
+
+/// The pull request as GitHub would show it now: its head follows its branch.
+fn live(found: &Repository, pull: &Value) -> Value {
+    let mut pull = pull.clone();
+    if found.git_dir.is_some()
+        && let Some(branch) = pull.pointer("/head/ref").and_then(Value::as_str)
+    {
+        pull["head"]["sha"] = json!(branch_sha(found, branch));
+    }
+    pull
 }
 
 pub(super) fn list(world: &World, call: &Call<'_>) -> Reply {
@@ -40,7 +55,7 @@ pub(super) fn list(world: &World, call: &Call<'_>) -> Reply {
         .filter(|pull| {
             base.is_none_or(|base| pull.pointer("/base/ref").and_then(Value::as_str) == Some(base))
         })
-        .cloned()
+        .map(|pull| live(found, pull))
         .collect();
     Reply::ok(Value::Array(super::page(call, pulls)))
 }
@@ -112,8 +127,11 @@ pub(super) fn create(world: &mut World, call: &Call<'_>) -> Reply {
 }
 
 pub(super) fn get(world: &World, call: &Call<'_>) -> Reply {
-    match repository(world, call).and_then(|found| found.pulls.get(&call.number("pull_number"))) {
-        Some(pull) => Reply::ok(pull.clone()),
+    let Some(found) = repository(world, call) else {
+        return Reply::not_found();
+    };
+    match found.pulls.get(&call.number("pull_number")) {
+        Some(pull) => Reply::ok(live(found, pull)),
         None => Reply::not_found(),
     }
 }
