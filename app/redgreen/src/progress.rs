@@ -15,11 +15,13 @@ use redgreen_store::RunRecord;
 /// Publishes runs' progress through the GitHub App.
 pub struct GitHubProgress {
     client: GitHubClient,
+    /// The mention handle (`REDGREEN_BOT_NAME`), for the commands a parked run suggests.
+    bot_name: String,
 }
 
 impl GitHubProgress {
-    pub fn new(client: GitHubClient) -> GitHubProgress {
-        GitHubProgress { client }
+    pub fn new(client: GitHubClient, bot_name: String) -> GitHubProgress {
+        GitHubProgress { client, bot_name }
     }
 
     /// Makes the run's progress comment show `machine`'s state, creating it (and reacting
@@ -38,7 +40,7 @@ impl GitHubProgress {
             .client
             .repo(run.installation, RepoName::parse(&run.repository)?);
         let marker = marker(run.id);
-        let body = progress_body(run, machine, &marker);
+        let body = progress_body(run, machine, &self.bot_name, &marker);
         let existing = repo
             .list_issue_comments(number)
             .await?
@@ -82,7 +84,7 @@ fn marker(run: RunId) -> String {
 }
 
 /// The progress comment's text: what was asked, where the run is, and why it stopped.
-fn progress_body(run: &RunRecord, machine: &Machine, marker: &str) -> String {
+fn progress_body(run: &RunRecord, machine: &Machine, bot_name: &str, marker: &str) -> String {
     let state = machine.state;
     let status = match state {
         RunState::Queued | RunState::Preparing => "is on it",
@@ -104,6 +106,12 @@ fn progress_body(run: &RunRecord, machine: &Machine, marker: &str) -> String {
         .filter(|_| matches!(state, RunState::NeedsHuman | RunState::Failed))
     {
         body.push_str(&format!("\n\n> {reason}"));
+    }
+    if state == RunState::NeedsHuman {
+        body.push_str(&format!(
+            "\n\nTo go on, someone with write access comments `@{bot_name} continue` (another \
+             allowance, keeping the work so far) or `@{bot_name} retry` (start over)."
+        ));
     }
     if let Some(pr) = &run.pr_url {
         body.push_str(&format!("\n\nPull request: {pr}"));

@@ -82,7 +82,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mut driver = RunDriver::new(store.clone(), phases);
     if let Some(client) = github {
         driver = driver
-            .with_progress(GitHubProgress::new(client.clone()))
+            .with_progress(GitHubProgress::new(client.clone(), config.bot_name.clone()))
             .with_github(client);
     }
     let pool = WorkerPool::start(

@@ -46,6 +46,11 @@ struct Scenario {
 
 impl Scenario {
     async fn start() -> Scenario {
+        Scenario::start_with_config(CONFIG).await
+    }
+
+    /// [`Scenario::start`] with another `.github/redgreen.yml`.
+    async fn start_with_config(config: &str) -> Scenario {
         let github = GitHubStandIn::start().await;
         github.add_installation(INSTALLATION, "Codertocat");
         let remote = GitRemote::start(github.token_check()).unwrap();
@@ -55,7 +60,7 @@ impl Scenario {
                 ("calc.py", CALC),
                 ("tests/__init__.py", ""),
                 ("tests/test_mul.py", EXISTING_TEST),
-                (".github/redgreen.yml", CONFIG),
+                (".github/redgreen.yml", config),
                 (".gitignore", "__pycache__/\n"),
             ],
         );
@@ -367,6 +372,52 @@ async fn killed_while_github_acts(endpoint: &str) {
     // The model's work was checkpointed before the crash: none of it was asked for again.
     assert_eq!(scenario.model.remaining(), 0);
     assert_eq!(scenario.model.requests().len(), 5, "{logs}");
+    scenario.assert_clean();
+}
+
+#[tokio::test]
+async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
+    // Every model call costs 1,000 tokens; the allowance lets three calls start (the budget
+    // is checked before each), so the run parks before the fix.
+    let config = format!("{CONFIG}budget: {{ tokens: 2500 }}\n");
+    let scenario = Scenario::start_with_config(&config).await;
+    scenario.model.set_usage(600, 400);
+    script_happy_path(&scenario.model);
+    let serve = ServeProcess::start_with_env(&scenario.github, &scenario.model_env()).await;
+    scenario
+        .comment(&serve, ISSUE, "@redgreen fix", "agent-e2e-budget")
+        .await;
+    eventually(PATIENCE, "the run to park in needs_human", || async {
+        let runs = serve.api("runs").await;
+        (runs["runs"][0]["state"] == "needs_human").then_some(())
+    })
+    .await;
+    assert_eq!(scenario.model.requests().len(), 3);
+    assert!(scenario.github.pulls(REPO).is_empty());
+    let progress = scenario.github.issue_comments(REPO, ISSUE);
+    assert!(
+        progress.iter().any(|comment| comment["body"]
+            .as_str()
+            .is_some_and(|body| body.contains("`@redgreen continue`"))),
+        "the parked run says how to resume it: {progress:?}"
+    );
+
+    scenario
+        .comment(&serve, ISSUE, "@redgreen continue", "agent-e2e-continue")
+        .await;
+    let check = eventually(PATIENCE, "the redgreen/tdd check run", || async {
+        scenario
+            .github
+            .check_runs(REPO)
+            .into_iter()
+            .find(|run| run["name"] == "redgreen/tdd")
+    })
+    .await;
+    let logs = serve.stop().await;
+    let (_, _, head) = scenario.only_pull(&logs);
+    assert_eq!(check["head_sha"], head.as_str());
+    assert_eq!(check["conclusion"], "success");
+    assert_eq!(scenario.model.requests().len(), 5, "no call was made twice");
     scenario.assert_clean();
 }
 
