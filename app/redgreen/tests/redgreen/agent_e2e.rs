@@ -9,7 +9,9 @@
 //! - A process SIGKILLed after GitHub opened the pull request but before redgreen heard back
 //!   is replaced by a new process on the same data dir, which finishes the run: still exactly
 //!   one pull request and one check run.
-//! - `@redgreen test` on a pull request needs no model and reports `redgreen/test`.
+//! - `@redgreen plan` posts the plan and writes nothing; `@redgreen test` on a pull request
+//!   needs no model and reports `redgreen/test`.
+//! - A run out of budget parks, and `@redgreen continue` finishes it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -418,6 +420,38 @@ async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
     assert_eq!(check["head_sha"], head.as_str());
     assert_eq!(check["conclusion"], "success");
     assert_eq!(scenario.model.requests().len(), 5, "no call was made twice");
+    scenario.assert_clean();
+}
+
+#[tokio::test]
+async fn a_plan_mention_posts_the_plan_and_changes_nothing() {
+    let scenario = Scenario::start().await;
+    scenario
+        .model
+        .push_tool_calls(vec![("submit_plan", plan())]);
+    let serve = ServeProcess::start_with_env(&scenario.github, &scenario.model_env()).await;
+    scenario
+        .comment(&serve, ISSUE, "@redgreen plan", "agent-e2e-plan")
+        .await;
+    let posted = eventually(PATIENCE, "the plan comment", || async {
+        scenario
+            .github
+            .issue_comments(REPO, ISSUE)
+            .into_iter()
+            .find(|comment| {
+                comment["body"]
+                    .as_str()
+                    .is_some_and(|body| body.contains("add() subtracts instead of adding"))
+            })
+    })
+    .await;
+    let logs = serve.stop().await;
+    let body = posted["body"].as_str().unwrap();
+    assert!(body.contains("calc.py"), "the plan names its files: {body}");
+    assert!(scenario.github.pulls(REPO).is_empty(), "{logs}");
+    assert!(scenario.remote.pushes().is_empty(), "a plan pushes nothing");
+    assert!(scenario.github.check_runs(REPO).is_empty());
+    assert_eq!(scenario.model.requests().len(), 1);
     scenario.assert_clean();
 }
 
