@@ -126,6 +126,17 @@ impl Scenario {
         assert_eq!(status, 202, "{answer}");
     }
 
+    /// The first check run named `name`, on whatever commit.
+    async fn first_check_run(&self, name: &str) -> Value {
+        eventually(PATIENCE, &format!("the {name} check run"), || async {
+            self.github
+                .check_runs(REPO)
+                .into_iter()
+                .find(|run| run["name"] == name)
+        })
+        .await
+    }
+
     async fn check_run(&self, name: &str, head: &str) -> Value {
         eventually(
             PATIENCE,
@@ -210,14 +221,7 @@ async fn a_fix_opens_one_evidence_carrying_pull_request_and_a_review_comment_add
     scenario
         .comment(&serve, ISSUE, "@redgreen fix", "agent-e2e-fix")
         .await;
-    let check = eventually(PATIENCE, "the redgreen/tdd check run", || async {
-        scenario
-            .github
-            .check_runs(REPO)
-            .into_iter()
-            .find(|run| run["name"] == "redgreen/tdd")
-    })
-    .await;
+    let check = scenario.first_check_run("redgreen/tdd").await;
     let (pull, branch, fixed) = scenario.only_pull("");
     assert!(branch.starts_with("redgreen/1-add"), "{branch}");
     assert_eq!(check["head_sha"], fixed.as_str(), "{check}");
@@ -348,11 +352,7 @@ async fn killed_while_github_acts(endpoint: &str) {
     let first_logs = first.kill();
 
     let second = ServeProcess::start_in(&scenario.github, data_dir.path(), &env).await;
-    eventually(PATIENCE, "the run to be done", || async {
-        let runs = second.api("runs").await;
-        (runs["runs"][0]["state"] == "done").then_some(())
-    })
-    .await;
+    run_reaches(&second, "done").await;
     let logs = second.stop().await;
 
     let (pull, _, head) = scenario.only_pull(&format!("{first_logs}\n{logs}"));
@@ -389,11 +389,7 @@ async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
     scenario
         .comment(&serve, ISSUE, "@redgreen fix", "agent-e2e-budget")
         .await;
-    eventually(PATIENCE, "the run to park in needs_human", || async {
-        let runs = serve.api("runs").await;
-        (runs["runs"][0]["state"] == "needs_human").then_some(())
-    })
-    .await;
+    run_reaches(&serve, "needs_human").await;
     assert_eq!(scenario.model.requests().len(), 3);
     assert!(scenario.github.pulls(REPO).is_empty());
     let progress = scenario.github.issue_comments(REPO, ISSUE);
@@ -407,14 +403,7 @@ async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
     scenario
         .comment(&serve, ISSUE, "@redgreen continue", "agent-e2e-continue")
         .await;
-    let check = eventually(PATIENCE, "the redgreen/tdd check run", || async {
-        scenario
-            .github
-            .check_runs(REPO)
-            .into_iter()
-            .find(|run| run["name"] == "redgreen/tdd")
-    })
-    .await;
+    let check = scenario.first_check_run("redgreen/tdd").await;
     let logs = serve.stop().await;
     let (_, _, head) = scenario.only_pull(&logs);
     assert_eq!(check["head_sha"], head.as_str());
@@ -504,6 +493,15 @@ async fn a_test_mention_on_a_pull_request_reports_redgreen_test_without_a_model(
     assert_eq!(scenario.github.pulls(REPO).len(), 1, "no new pull request");
     assert!(scenario.model.requests().is_empty());
     scenario.assert_clean();
+}
+
+/// Waits until the latest run `serve` knows of is in `state`.
+async fn run_reaches(serve: &ServeProcess, state: &str) {
+    eventually(PATIENCE, &format!("the run to reach {state}"), || async {
+        let runs = serve.api("runs").await;
+        (runs["runs"][0]["state"] == state).then_some(())
+    })
+    .await;
 }
 
 /// The first-parent history of `commit` in the bare repository at `dir`, newest first.
