@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::time::Duration;
 
 use redgreen_core::Command;
 use redgreen_core::machine::{Effect, Event, Machine, step};
@@ -24,6 +25,8 @@ use crate::worker_pool::{TaskError, TaskHandler};
 const CONTROL_LOOKBACK: i64 = 500;
 /// Attempts of a task that resumes a parked run.
 const RESUMED_TASK_ATTEMPTS: i32 = 5;
+/// How often a phase in progress looks for a cancel request.
+const CANCEL_POLL: Duration = Duration::from_secs(2);
 
 /// Does the work of one phase of a run and reports how it went: the events in the order they
 /// happened, usually what was spent and then the verdict.
@@ -46,6 +49,7 @@ pub struct RunDriver<P> {
     phases: P,
     progress: Option<GitHubProgress>,
     github: Option<GitHubClient>,
+    cancel_poll: Duration,
 }
 
 impl<P: PhaseRunner> RunDriver<P> {
@@ -55,7 +59,14 @@ impl<P: PhaseRunner> RunDriver<P> {
             phases,
             progress: None,
             github: None,
+            cancel_poll: CANCEL_POLL,
         }
+    }
+
+    /// How often a phase in progress looks for a cancel request (two seconds by default).
+    pub fn with_cancel_poll(mut self, every: Duration) -> RunDriver<P> {
+        self.cancel_poll = every;
+        self
     }
 
     /// The GitHub App, for the tasks that act on GitHub outside a run: denial replies and
@@ -131,11 +142,21 @@ impl<P: PhaseRunner> RunDriver<P> {
                             events.push_back(Event::CancelRequested);
                             break;
                         }
-                        let outcome = self
+                        // A cancel abandons the phase where it is: the model call in
+                        // flight is dropped and the run's tree is cleaned up. A sandboxed
+                        // test run already started finishes (or times out) on its own
+                        // thread, and its result is thrown away.
+                        let phase_work = self
                             .phases
                             .run_phase(&run, &machine, phase)
-                            .instrument(info_span!("phase", %phase))
-                            .await;
+                            .instrument(info_span!("phase", %phase));
+                        let outcome = tokio::select! {
+                            outcome = phase_work => outcome,
+                            () = self.cancel_request(scope, id) => {
+                                info!(%phase, "cancel requested: the phase is abandoned");
+                                vec![Event::CancelRequested]
+                            }
+                        };
                         events.extend(outcome);
                     }
                     // The stored run events are the progress record; the comment on GitHub
@@ -276,6 +297,19 @@ impl<P: PhaseRunner> RunDriver<P> {
             warn!(%error, "progress could not be published on GitHub");
         }
         Ok(())
+    }
+
+    /// Resolves once a cancel of the run is requested. A store error only delays the
+    /// check: the phase goes on meanwhile.
+    async fn cancel_request(&self, scope: Scope, id: RunId) {
+        loop {
+            tokio::time::sleep(self.cancel_poll).await;
+            match self.cancel_requested(scope, id).await {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(error) => warn!(%error, "cannot look for a cancel request"),
+            }
+        }
     }
 
     async fn cancel_requested(&self, scope: Scope, id: RunId) -> Result<bool, TaskError> {

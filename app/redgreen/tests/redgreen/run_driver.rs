@@ -197,6 +197,50 @@ async fn a_cancel_requested_while_running_stops_before_the_next_phase() {
     );
 }
 
+/// Records each phase it is asked to run, and never finishes one (a model that thinks
+/// forever).
+struct Endless {
+    phases: std::sync::Arc<Mutex<Vec<RunState>>>,
+}
+
+impl PhaseRunner for Endless {
+    async fn run_phase(&self, _run: &RunRecord, _machine: &Machine, phase: RunState) -> Vec<Event> {
+        self.phases.lock().unwrap().push(phase);
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_cancel_requested_during_a_phase_abandons_the_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&sqlite_url(&dir)).await;
+    let (id, task) = accepted_run(&store, RunKind::Fix).await;
+    let phases = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let endless = Endless {
+        phases: phases.clone(),
+    };
+    let driver = RunDriver::new(store.clone(), endless)
+        .with_cancel_poll(std::time::Duration::from_millis(50));
+    let working = tokio::spawn(async move { driver.handle(&task).await });
+    while phases.lock().unwrap().is_empty() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    store
+        .request_cancel(Scope::Tenant(INSTALLATION), id, "octocat", now())
+        .await
+        .unwrap()
+        .unwrap();
+
+    // A hang here is the failure; the bound only keeps the suite from waiting forever.
+    tokio::time::timeout(std::time::Duration::from_secs(60), working)
+        .await
+        .expect("the cancel did not stop the phase")
+        .unwrap()
+        .unwrap();
+    assert_eq!(run_record(&store, id).await.state, RunState::Cancelled);
+    assert_eq!(*phases.lock().unwrap(), [RunState::Preparing]);
+}
+
 #[tokio::test]
 async fn a_run_of_another_tenant_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
