@@ -18,7 +18,7 @@ use redgreen_core::work::{
     BudgetLimits, GreenProof, PatchWork, Prepared, RedProof, TestSummary, Usage,
 };
 use redgreen_git::{BotIdentity, WorkTree};
-use redgreen_indexer::{Index, Source};
+use redgreen_indexer::{Impact, Index, Source};
 use redgreen_llm::{Budget, Gateway};
 use redgreen_tools::{PhasePolicy, ToolBox, WriteScope};
 use tracing::{info, warn};
@@ -396,11 +396,40 @@ impl<F: Forge> PhaseExecutor<F> {
             tree: tree.path().to_path_buf(),
             head,
             title,
-            body: render_pr_body(run, machine),
+            body: render_pr_body(run, machine, &self.impacts(run, &tree, prepared).await),
             check: check_report(run.kind, machine),
         };
         let published = self.forge.publish(run, &publication).await?;
         Ok(succeeded(PhaseOutput::Published(published)))
+    }
+
+    /// What the run's commits touch, from the code index's reference graph, for the PR body.
+    /// Only informative: when the index cannot answer, the body says nothing about it rather
+    /// than the run failing.
+    async fn impacts(&self, run: &RunSpec, tree: &WorkTree, prepared: &Prepared) -> Vec<Impact> {
+        if !matches!(run.kind, RunKind::Fix | RunKind::FollowUp) {
+            return Vec::new();
+        }
+        let changed = match parse_oid(&prepared.base_commit)
+            .and_then(|base| Ok(tree.changed_lines_since(base)?))
+        {
+            Ok(changed) => changed,
+            Err(error) => {
+                warn!(run = %run.id, %error, "the changed lines are unknown: no impact listed");
+                return Vec::new();
+            }
+        };
+        let index = match self.index(run, tree).await {
+            Ok(index) => index,
+            Err(error) => {
+                warn!(run = %run.id, %error, "no code index: no impact listed");
+                return Vec::new();
+            }
+        };
+        index.impact(&changed).unwrap_or_else(|error| {
+            warn!(run = %run.id, %error, "the impact query failed: no impact listed");
+            Vec::new()
+        })
     }
 
     /// The code index of the run's tree (incremental: only changed files are parsed again).

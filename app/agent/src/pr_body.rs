@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use redgreen_core::machine::Machine;
 use redgreen_core::run::RunKind;
 use redgreen_core::work::{TestOutcome, TestSummary};
+use redgreen_indexer::Impact;
 use serde_json::json;
 
 use crate::executor::{RunSpec, changed_paths};
@@ -48,7 +49,7 @@ pub fn branch_name(number: Option<i64>, title: &str) -> String {
 }
 
 /// The body of a fix PR (and, shortened, of a follow-up reply or a plan comment).
-pub fn render_pr_body(run: &RunSpec, machine: &Machine) -> String {
+pub fn render_pr_body(run: &RunSpec, machine: &Machine, impacts: &[Impact]) -> String {
     let work = &machine.work;
     let mut body = String::new();
     let plan_text = |key: &str| {
@@ -141,6 +142,7 @@ pub fn render_pr_body(run: &RunSpec, machine: &Machine) -> String {
             .filter(|path| is_sensitive(path))
             .map(|path| path.to_string())
             .collect();
+        write_impacts(&mut body, impacts);
         if sensitive.is_empty() {
             let _ = writeln!(
                 body,
@@ -464,4 +466,44 @@ fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+/// The definitions the change touches and the files that use them, from the code index's
+/// reference graph (by name, so a use of another definition of the same name is counted).
+fn write_impacts(body: &mut String, impacts: &[Impact]) {
+    const MAX_DEFINITIONS: usize = 20;
+    const MAX_USERS: usize = 10;
+    if impacts.is_empty() {
+        let _ = writeln!(
+            body,
+            "The change touches no definition the code index knows.\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        body,
+        "Changed definitions and the files that reference them:\n"
+    );
+    for impact in impacts.iter().take(MAX_DEFINITIONS) {
+        let users = match impact.referenced_by.len() {
+            0 => "no other file".to_owned(),
+            n if n > MAX_USERS => format!(
+                "{} and {} more",
+                code_list(&impact.referenced_by[..MAX_USERS]),
+                n - MAX_USERS
+            ),
+            _ => code_list(&impact.referenced_by),
+        };
+        let _ = writeln!(
+            body,
+            "- {} ({}, {}): referenced by {users}",
+            code_list(std::slice::from_ref(&impact.symbol)),
+            impact.kind.name(),
+            code_list(std::slice::from_ref(&impact.path))
+        );
+    }
+    if impacts.len() > MAX_DEFINITIONS {
+        let _ = writeln!(body, "- and {} more", impacts.len() - MAX_DEFINITIONS);
+    }
+    let _ = writeln!(body);
 }

@@ -125,6 +125,47 @@ impl WorkTree {
         })
     }
 
+    /// The lines HEAD changed since commit `base`, as `(path, first, last)` ranges on HEAD's
+    /// side (1-based, inclusive), one per diff hunk. A hunk that only deletes names the line
+    /// after the deletion; a deleted file is left out (nothing of it is on HEAD's side).
+    pub fn changed_lines_since(&self, base: Oid) -> Result<Vec<(String, u32, u32)>, GitError> {
+        let repo = self.repository("diff")?;
+        let fail = |error: git2::Error| GitError::from_git2("diff", &error, None);
+        let base_tree = repo
+            .find_commit(base)
+            .and_then(|commit| commit.tree())
+            .map_err(fail)?;
+        let head_tree = repo
+            .head()
+            .and_then(|head| head.peel_to_tree())
+            .map_err(fail)?;
+        let mut options = DiffOptions::new();
+        options.context_lines(0);
+        let diff = repo
+            .diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))
+            .map_err(fail)?;
+        let mut ranges = Vec::new();
+        diff.foreach(
+            &mut |_, _| true,
+            None,
+            Some(&mut |delta, hunk| {
+                if let Some(path) = delta
+                    .new_file()
+                    .path()
+                    .filter(|_| delta.status() != git2::Delta::Deleted)
+                {
+                    let first = hunk.new_start().max(1);
+                    let last = first + hunk.new_lines().max(1) - 1;
+                    ranges.push((path.to_string_lossy().into_owned(), first, last));
+                }
+                true
+            }),
+            None,
+        )
+        .map_err(fail)?;
+        Ok(ranges)
+    }
+
     /// Stages every change (new, modified and deleted files, honouring `.gitignore`) and
     /// commits it on HEAD as `identity`, at `seconds` since the epoch (UTC).
     pub fn commit_all_at(

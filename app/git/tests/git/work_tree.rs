@@ -107,3 +107,28 @@ fn a_diff_of_named_paths_leaves_out_what_else_changed() {
     assert!(tree.diff_to_head().unwrap().contains("pycache"));
     assert_eq!(tree.diff_paths_to_head::<&str>(&[]).unwrap(), "");
 }
+
+#[test]
+fn the_changed_lines_are_the_hunks_on_the_head_side() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("changed-lines");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let root = tree.path().to_path_buf();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "pub fn answer() -> u32 { 42 }\n\npub fn question() -> &'static str {\n    \"?\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("NEW.md"), "one\ntwo\n").unwrap();
+    std::fs::remove_file(root.join("README.md")).unwrap();
+    tree.commit_all_at("Change", &fixture.identity, 1_700_000_000)
+        .unwrap();
+
+    let mut changed = tree.changed_lines_since(first.parse().unwrap()).unwrap();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [("NEW.md".to_owned(), 1, 2), ("src/lib.rs".to_owned(), 1, 5),],
+        "the deleted README has no lines on HEAD's side"
+    );
+}

@@ -233,6 +233,8 @@ async fn a_fix_opens_one_evidence_carrying_pull_request_and_a_review_comment_add
         "## Green",
         "test_add_adds",
         "<!-- redgreen:evidence -->",
+        // The impact, from the code index's reference graph.
+        "- `add` (function, `calc.py`): referenced by `tests/test_add.py`",
     ] {
         assert!(
             pr_body.contains(needle),
