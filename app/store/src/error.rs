@@ -16,6 +16,11 @@ pub enum StoreError {
     /// more can be written by this process.
     #[error("SQLite writer unavailable: {reason}")]
     WriterStopped { reason: String },
+    /// The PostgreSQL enqueue batch that carried the task ended without an answer (its
+    /// writer panicked). Whether the task was written is unknown; enqueueing it again under
+    /// the same id is safe (a duplicate id is refused).
+    #[error("the batched enqueue ended without an answer")]
+    EnqueueUnanswered,
     /// Applying the migrations failed.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -51,7 +56,7 @@ impl StoreError {
                 failure.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ),
-            StoreError::Conflict { .. } => true,
+            StoreError::Conflict { .. } | StoreError::EnqueueUnanswered => true,
             StoreError::UnsupportedUrl { .. }
             | StoreError::Sqlite(_)
             | StoreError::WriterStopped { .. }

@@ -7,15 +7,18 @@
 //! apart even when the role connected bypasses RLS (a superuser); `connect` warns about that.
 //!
 //! The queue table holds no tenant content and is not under RLS; its operations are single
-//! statements with no transaction around them, one round trip each.
+//! statements with no transaction around them, one round trip each, and concurrent enqueues
+//! share one statement (`enqueue_batch.rs`).
 
 mod audit;
 mod deliveries;
 mod doctor_issues;
+mod enqueue_batch;
 mod queue;
 mod runs;
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::migrate::{Migrate, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -30,6 +33,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
 #[derive(Debug, Clone)]
 pub(crate) struct PostgresStore {
     pool: PgPool,
+    enqueues: Arc<enqueue_batch::EnqueueBatcher>,
 }
 
 /// Sets the row-level-security scope for the rest of the current transaction.
@@ -69,7 +73,10 @@ impl PostgresStore {
                  and BYPASSRLS)"
             );
         }
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            enqueues: Arc::default(),
+        })
     }
 
     pub(crate) async fn ready(&self) -> Result<(), StoreError> {

@@ -76,8 +76,7 @@ fn fenced<'q>(sql: &'q str, lease: &Lease) -> sqlx::query::Query<'q, Postgres, P
 
 impl PostgresStore {
     pub(crate) async fn enqueue(&self, task: &NewTask) -> Result<TaskId, StoreError> {
-        // `enqueue` is given no clock; the task is created when it becomes due.
-        insert_task(&self.pool, task, task.run_at.millis()).await?;
+        self.enqueues.enqueue(&self.pool, task).await?;
         Ok(task.id)
     }
 

@@ -110,6 +110,48 @@ pub async fn lease_takes_the_oldest_due_task_only(db: &TestDb) {
     );
 }
 
+pub async fn concurrent_enqueues_each_land_once_and_a_duplicate_fails_alone(db: &TestDb) {
+    let first = task(3, T0);
+    db.store.enqueue(&first).await.unwrap();
+    // Enough producers at once that PostgreSQL batches them, one of them repeating an id
+    // already taken: only that one fails, whatever batch it shares.
+    let mut producers = Vec::new();
+    for i in 0..64 {
+        let store = db.store.clone();
+        let new = if i == 17 {
+            first.clone()
+        } else {
+            task(3, T0.plus_millis(i))
+        };
+        producers.push(tokio::spawn(async move {
+            let result = store.enqueue(&new).await;
+            (new, result)
+        }));
+    }
+    let mut landed = HashSet::from([first.id]);
+    let mut refused = Vec::new();
+    for producer in producers {
+        let (new, result) = producer.await.unwrap();
+        match result {
+            Ok(id) => {
+                assert_eq!(id, new.id);
+                landed.insert(id);
+            }
+            Err(error) => refused.push((new.id, error)),
+        }
+    }
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, first.id, "only the duplicate is refused");
+    assert_eq!(landed.len(), 64);
+    for id in &landed {
+        let record = db.store.task(*id).await.unwrap().unwrap();
+        assert_eq!(record.state, TaskState::Queued);
+        assert_eq!(record.kind, "control");
+    }
+    let depth = db.store.queue_depth().await.unwrap();
+    assert_eq!(depth.queued, 64, "{depth:?}");
+}
+
 pub async fn concurrent_leasers_never_share_a_task(db: &TestDb) {
     let mut enqueued = HashSet::new();
     for i in 0..100 {
