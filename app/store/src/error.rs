@@ -6,6 +6,9 @@ pub enum StoreError {
     /// The URL names no supported database (`sqlite://` or `postgres://`).
     #[error("unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl { scheme: String },
+    /// The URL's parameters are not valid (see the reason).
+    #[error("invalid database URL: {reason}")]
+    InvalidUrl { reason: String },
     /// The database could not be reached or answered with an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -58,6 +61,7 @@ impl StoreError {
             ),
             StoreError::Conflict { .. } | StoreError::EnqueueUnanswered => true,
             StoreError::UnsupportedUrl { .. }
+            | StoreError::InvalidUrl { .. }
             | StoreError::Sqlite(_)
             | StoreError::WriterStopped { .. }
             | StoreError::Migration(_)

@@ -11,12 +11,16 @@
 //! background thread ([`checkpointer`]) instead of inside whichever commit crosses SQLite's
 //! threshold, which keeps that cost off the webhook intake path.
 //!
+//! A commit is on disk before the store answers (`synchronous=FULL`), unless the URL opts
+//! out with `?synchronous=normal` ([`durability`], ADR 0007).
+//!
 //! SQLite has no row-level security: every tenant query filters on the scope's installation.
 
 mod audit;
 mod checkpointer;
 mod deliveries;
 mod doctor_issues;
+mod durability;
 mod queue;
 mod runs;
 mod writer;
@@ -34,6 +38,7 @@ use sqlx::{ConnectOptions, Connection};
 use crate::error::StoreError;
 use crate::migrations::check_applied;
 use checkpointer::{Checkpointer, WalProgress};
+use durability::Durability;
 use writer::Writer;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -59,9 +64,13 @@ impl SqliteStore {
                 scheme: "sqlite (in-memory)".to_owned(),
             });
         }
-        let options = SqliteConnectOptions::from_str(url)?
+        let (url, durability) = Durability::from_url(url)?;
+        let options = SqliteConnectOptions::from_str(&url)?
             .create_if_missing(true)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(match durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         // Switching to WAL needs a lock that the busy timeout cannot wait for, so it happens
@@ -74,7 +83,12 @@ impl SqliteStore {
         MIGRATOR.run(&mut setup).await?;
         setup.close().await?;
         let wal = Arc::new(WalProgress::default());
-        let writer = Writer::start(options.get_filename(), BUSY_TIMEOUT, Arc::clone(&wal))?;
+        let writer = Writer::start(
+            options.get_filename(),
+            BUSY_TIMEOUT,
+            durability,
+            Arc::clone(&wal),
+        )?;
         let checkpointer = Checkpointer::start(options.get_filename(), BUSY_TIMEOUT, wal)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)

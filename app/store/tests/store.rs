@@ -10,6 +10,8 @@
 mod audit;
 #[path = "store/doctor_issues.rs"]
 mod doctor_issues;
+#[path = "store/durability.rs"]
+mod durability;
 #[path = "store/harness.rs"]
 mod harness;
 #[path = "store/intake.rs"]

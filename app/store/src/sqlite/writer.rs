@@ -27,6 +27,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::checkpointer::WalProgress;
+use super::durability::Durability;
 use crate::error::StoreError;
 
 /// Most writes committed together: bounds how long the first of them waits for the rest.
@@ -106,12 +107,13 @@ impl Writer {
     pub(crate) fn start(
         path: &Path,
         busy_timeout: Duration,
+        durability: Durability,
         wal: Arc<WalProgress>,
     ) -> Result<Writer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(busy_timeout)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", durability.pragma())?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
