@@ -61,6 +61,7 @@ impl Durability {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::Durability;
 
