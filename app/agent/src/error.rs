@@ -35,6 +35,10 @@ pub enum AgentError {
     /// whether the same call may succeed later.
     #[error("{message}")]
     Forge { message: String, retryable: bool },
+    /// The stack recommendation cannot be made: the constraints cannot be met (the message
+    /// says which constraint removed every option of which layer), or the catalog is broken.
+    #[error("no stack recommendation: {0}")]
+    Recommendation(String),
     /// Local files (the run's directory under the data dir).
     #[error("{operation}: {source}")]
     Io {
@@ -70,7 +74,8 @@ impl AgentError {
                 Failure::NeedsHuman
             }
             AgentError::Io { .. } => Failure::Transient,
-            AgentError::MissingWork(_) => Failure::Fatal,
+            // The same constraints give the same answer: a new request is needed.
+            AgentError::MissingWork(_) | AgentError::Recommendation(_) => Failure::Fatal,
         }
     }
 }

@@ -29,6 +29,7 @@ use crate::evidence::TestEvidence;
 use crate::forge::{Forge, Publication};
 use crate::pr_body::{branch_name, check_report, render_pr_body};
 use crate::prompt::{ModelPhase, system_prompt, task_message};
+use crate::recommendation::{self, ADR_TITLE, adr_branch, recommend_for};
 use crate::verdict::{judge_green, judge_red};
 
 /// What the executor needs to know about a run (from its stored record).
@@ -102,6 +103,9 @@ impl<F: Forge> PhaseExecutor<F> {
         let mut usage = Usage::default();
         let result = match phase {
             RunState::Preparing => self.prepare(run, &mut usage).await,
+            RunState::Planning if run.kind == RunKind::Recommend => {
+                self.plan_recommendation(run, machine).await
+            }
             RunState::Planning | RunState::Red | RunState::Patch => {
                 self.converse(run, machine, phase, &mut usage).await
             }
@@ -152,15 +156,25 @@ impl<F: Forge> PhaseExecutor<F> {
         let base = self.forge.base_commit(run).await?;
         let tree = self.fresh_tree(run, &base).await?;
         let config = read_repo_config(tree.path())?;
-        let (test_command, source) = match &config.test {
-            Some(command) => (command.clone(), REPO_CONFIG_PATH.to_owned()),
-            None => {
-                let detected = redgreen_tools::detect_test_command(tree.path())
-                    .ok_or(AgentError::NoTestCommand)?;
-                (detected.command, format!("detected: {}", detected.reason))
-            }
+        let (test_command, source, baseline) = if run.kind == RunKind::Recommend {
+            // A recommendation changes documentation only: no test runs.
+            (
+                String::new(),
+                "not needed".to_owned(),
+                TestSummary::default(),
+            )
+        } else {
+            let (command, source) = match &config.test {
+                Some(command) => (command.clone(), REPO_CONFIG_PATH.to_owned()),
+                None => {
+                    let detected = redgreen_tools::detect_test_command(tree.path())
+                        .ok_or(AgentError::NoTestCommand)?;
+                    (detected.command, format!("detected: {}", detected.reason))
+                }
+            };
+            let baseline = self.run_tests(&tree, &command, usage).await?;
+            (command, source, baseline)
         };
-        let baseline = self.run_tests(&tree, &test_command, usage).await?;
         let budget = config
             .budget
             .as_ref()
@@ -378,7 +392,65 @@ impl<F: Forge> PhaseExecutor<F> {
         Ok(succeeded(PhaseOutput::Green(GreenProof { named, suite })))
     }
 
+    /// Planning of a recommendation: the ranking itself, no model. Constraints that cannot
+    /// be met end the run here, with the explanation.
+    async fn plan_recommendation(
+        &self,
+        run: &RunSpec,
+        machine: &Machine,
+    ) -> Result<Outcome, AgentError> {
+        let tree = self.tree_at(run, machine, RunState::Planning).await?;
+        let placed = recommend_for(run, tree.path())?;
+        Ok(succeeded(PhaseOutput::Planned {
+            plan: recommendation::plan_of(&placed),
+            red_needed: false,
+        }))
+    }
+
+    /// Publishing of a recommendation: the ADR and its infrastructure spec in one commit on
+    /// `redgreen/adr-<slug>`, and the pull request.
+    async fn publish_recommendation(
+        &self,
+        run: &RunSpec,
+        machine: &Machine,
+    ) -> Result<Outcome, AgentError> {
+        let tree = self.tree_at(run, machine, RunState::Publishing).await?;
+        let placed = recommend_for(run, tree.path())?;
+        for (relative, content) in &placed.files {
+            let path = tree.path().join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| AgentError::Io {
+                    operation: "creating the ADR folder",
+                    source,
+                })?;
+            }
+            std::fs::write(&path, content).map_err(|source| AgentError::Io {
+                operation: "writing the ADR",
+                source,
+            })?;
+        }
+        let head = tree.commit_all_at(
+            &format!("docs: {ADR_TITLE} ADR (redgreen recommend)"),
+            &self.settings.identity,
+            run.created_at_seconds,
+        )?;
+        let publication = Publication {
+            kind: run.kind,
+            branch: Some(adr_branch()),
+            tree: tree.path().to_path_buf(),
+            head: head.to_string(),
+            title: format!("ADR: {ADR_TITLE}"),
+            body: recommendation::pr_body(run, &placed),
+            check: None,
+        };
+        let published = self.forge.publish(run, &publication).await?;
+        Ok(succeeded(PhaseOutput::Published(published)))
+    }
+
     async fn publish(&self, run: &RunSpec, machine: &Machine) -> Result<Outcome, AgentError> {
+        if run.kind == RunKind::Recommend {
+            return self.publish_recommendation(run, machine).await;
+        }
         let tree = self.tree_at(run, machine, RunState::Publishing).await?;
         let head = tree.head()?.to_string();
         let prepared = prepared(machine)?;

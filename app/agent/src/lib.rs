@@ -15,6 +15,7 @@ mod executor;
 mod forge;
 mod pr_body;
 mod prompt;
+mod recommendation;
 mod verdict;
 
 pub use conversation::ConversationLimits;

@@ -24,6 +24,7 @@ mod layer;
 mod narrative;
 mod ranking;
 mod recommendation;
+mod repository_adr;
 mod schema;
 mod spec;
 
@@ -44,4 +45,5 @@ pub use recommendation::{
     ControlRow, ControlStatus, CriterionScore, Exclusion, LayerDecision, RankedOption,
     Recommendation,
 };
+pub use repository_adr::{RepositoryAdr, repository_adr};
 pub use spec::{INFRASTRUCTURE_SPEC_SCHEMA, validate_spec};

@@ -280,6 +280,30 @@ impl Forge for GitHubForge {
                     pr_url: url,
                 })
             }
+            (Some(branch), RunKind::Recommend) => {
+                let (clone_url, default_branch) = self.repository().await?;
+                let branch = WritableRef::from_branch(branch)
+                    .map_err(|error| forge_error(&error.to_string(), false))?;
+                self.push(publication, &branch, clone_url).await?;
+                let (number, url) = self
+                    .pull_request(&branch, &default_branch, publication)
+                    .await?;
+                let link = url.clone().unwrap_or_else(|| format!("#{number}"));
+                self.comment_once(
+                    &marker,
+                    &format!(
+                        "The stack recommendation is ready for review: {link}\n\n{}",
+                        publication.body
+                    ),
+                )
+                .await?;
+                Ok(Published {
+                    branch: branch.branch().to_owned(),
+                    commit: publication.head.clone(),
+                    pr_number: Some(number),
+                    pr_url: url,
+                })
+            }
             (Some(branch), RunKind::FollowUp) => {
                 let (clone_url, _) = self.repository().await?;
                 let branch = WritableRef::from_branch(branch)

@@ -5,13 +5,13 @@
 //! Exits 1 when the constraints are infeasible, with the explanation printed.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use redgreen_recommend::{
-    ADR_DIRS, AdrContext, Catalog, Constraints, RecommendError, adr_location, recommend, slug,
+    AdrContext, Catalog, Constraints, RecommendError, recommend, repository_adr,
 };
 
 #[derive(Debug, Args)]
@@ -95,17 +95,8 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let adr = recommendation.render_adr(&context)?;
     let mut files = Vec::new();
     if let Some(repo) = &args.out {
-        let spec = recommendation.infrastructure_spec(&args.title)?;
-        let (adr_dir_config, repo_files) = adr_folders(repo)?;
-        let place = adr_location(&repo_files, adr_dir_config.as_deref());
-        let name = slug(&args.title);
-        for (relative, content) in [
-            (place.adr_file(&name, &date), adr.clone()),
-            (
-                place.spec_file(&name, &date),
-                format!("{}\n", serde_json::to_string_pretty(&spec)?),
-            ),
-        ] {
+        let placed = repository_adr(&catalog, &text, repo, &args.title, &date)?;
+        for (relative, content) in placed.files {
             let path = repo.join(&relative);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)
@@ -143,32 +134,4 @@ fn emit(text: &str) -> anyhow::Result<()> {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .context("cannot write to stdout")
-}
-
-/// The configured ADR folder (`.adr-dir`, then `adr_dir` in `.github/redgreen.yml`) and the
-/// files of every candidate folder, as repository-relative paths.
-fn adr_folders(repo: &Path) -> anyhow::Result<(Option<String>, Vec<String>)> {
-    let configured = std::fs::read_to_string(repo.join(".adr-dir"))
-        .ok()
-        .map(|text| text.trim().to_string())
-        .filter(|dir| !dir.is_empty())
-        .or_else(|| {
-            let text = std::fs::read_to_string(repo.join(".github/redgreen.yml")).ok()?;
-            redgreen_core::repo_config::RepoConfig::parse(&text)
-                .ok()?
-                .adr_dir
-        });
-    let mut files = Vec::new();
-    for dir in configured.iter().map(String::as_str).chain(ADR_DIRS) {
-        let Ok(entries) = std::fs::read_dir(repo.join(dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_file()) {
-                files.push(format!("{dir}/{}", entry.file_name().to_string_lossy()));
-            }
-        }
-    }
-    files.sort();
-    Ok((configured, files))
 }

@@ -12,6 +12,8 @@
 //! - `@redgreen plan` posts the plan and writes nothing; `@redgreen test` on a pull request
 //!   needs no model and reports `redgreen/test`.
 //! - A run out of budget parks, and `@redgreen continue` finishes it.
+//! - `@redgreen recommend` opens one ADR pull request with no model; impossible constraints
+//!   are explained and open nothing.
 
 use std::path::Path;
 use std::time::Duration;
@@ -443,6 +445,93 @@ async fn a_plan_mention_posts_the_plan_and_changes_nothing() {
     assert!(scenario.remote.pushes().is_empty(), "a plan pushes nothing");
     assert!(scenario.github.check_runs(REPO).is_empty());
     assert_eq!(scenario.model.requests().len(), 1);
+    scenario.assert_clean();
+}
+
+#[tokio::test]
+async fn a_recommend_mention_opens_one_adr_pull_request_without_a_model() {
+    let scenario = Scenario::start().await;
+    // No model is configured at all: the ranking is deterministic.
+    let serve = ServeProcess::start(&scenario.github).await;
+    scenario
+        .comment(
+            &serve,
+            ISSUE,
+            "@redgreen recommend a python service on aws, soc2, flibbertigibbet",
+            "agent-e2e-recommend",
+        )
+        .await;
+    run_reaches(&serve, "done").await;
+    let logs = serve.stop().await;
+
+    let (pull, branch, head) = scenario.only_pull(&logs);
+    assert_eq!(branch, "redgreen/adr-technology-stack");
+    assert_eq!(pull["base"]["ref"], "main");
+    let body = pull["body"].as_str().unwrap();
+    assert!(body.contains("| runtime |"), "{body}");
+    assert!(
+        body.contains("`flibbertigibbet`"),
+        "unknown words are reported: {body}"
+    );
+    // The branch holds the ADR and its infrastructure spec, in the default ADR folder.
+    let git_dir = scenario.remote.repo_path(REPO);
+    let adr = git_show(
+        &git_dir,
+        &format!("{head}:docs/decisions/0001-technology-stack.md"),
+    );
+    assert!(adr.contains("## Decision Outcome"), "{adr}");
+    let spec: Value = serde_json::from_str(&git_show(
+        &git_dir,
+        &format!("{head}:docs/decisions/0001-technology-stack.infrastructure.json"),
+    ))
+    .unwrap();
+    assert!(spec["hosting"]["provider"].is_string(), "{spec}");
+    assert_eq!(git_log(&git_dir, &head).get(1), Some(&scenario.base));
+    let summaries: Vec<Value> = scenario
+        .github
+        .issue_comments(REPO, ISSUE)
+        .into_iter()
+        .filter(|comment| {
+            comment["body"]
+                .as_str()
+                .is_some_and(|body| body.contains("stack recommendation is ready"))
+        })
+        .collect();
+    assert_eq!(summaries.len(), 1, "one summary comment");
+    assert!(scenario.github.check_runs(REPO).is_empty());
+    scenario.assert_clean();
+}
+
+#[tokio::test]
+async fn an_impossible_recommendation_is_explained_and_opens_nothing() {
+    let scenario = Scenario::start().await;
+    let serve = ServeProcess::start(&scenario.github).await;
+    scenario
+        .comment(
+            &serve,
+            ISSUE,
+            "@redgreen recommend a COBOL service",
+            "agent-e2e-infeasible",
+        )
+        .await;
+    run_reaches(&serve, "failed").await;
+    let progress = eventually(PATIENCE, "the explanation", || async {
+        scenario
+            .github
+            .issue_comments(REPO, ISSUE)
+            .into_iter()
+            .find(|comment| {
+                comment["body"]
+                    .as_str()
+                    .is_some_and(|body| body.contains("No stack satisfies these constraints"))
+            })
+    })
+    .await;
+    let logs = serve.stop().await;
+    let text = progress["body"].as_str().unwrap();
+    assert!(text.contains("cobol"), "{text}");
+    assert!(scenario.github.pulls(REPO).is_empty(), "{logs}");
+    assert!(scenario.remote.pushes().is_empty());
     scenario.assert_clean();
 }
 
