@@ -264,7 +264,7 @@ impl Forge for GitHubForge {
     ) -> Result<Published, AgentError> {
         let marker = format!("<!-- redgreen:publication run={} -->", run.id);
         match (&publication.branch, run.kind) {
-            (Some(branch), RunKind::Fix) => {
+            (Some(branch), kind @ (RunKind::Fix | RunKind::Recommend)) => {
                 let (clone_url, default_branch) = self.repository().await?;
                 let branch = WritableRef::from_branch(branch)
                     .map_err(|error| forge_error(&error.to_string(), false))?;
@@ -272,31 +272,15 @@ impl Forge for GitHubForge {
                 let (number, url) = self
                     .pull_request(&branch, &default_branch, publication)
                     .await?;
-                self.check_run(run, publication).await?;
-                Ok(Published {
-                    branch: branch.branch().to_owned(),
-                    commit: publication.head.clone(),
-                    pr_number: Some(number),
-                    pr_url: url,
-                })
-            }
-            (Some(branch), RunKind::Recommend) => {
-                let (clone_url, default_branch) = self.repository().await?;
-                let branch = WritableRef::from_branch(branch)
-                    .map_err(|error| forge_error(&error.to_string(), false))?;
-                self.push(publication, &branch, clone_url).await?;
-                let (number, url) = self
-                    .pull_request(&branch, &default_branch, publication)
-                    .await?;
-                let link = url.clone().unwrap_or_else(|| format!("#{number}"));
-                self.comment_once(
-                    &marker,
-                    &format!(
+                if kind == RunKind::Recommend {
+                    let link = url.clone().unwrap_or_else(|| format!("#{number}"));
+                    let summary = format!(
                         "The stack recommendation is ready for review: {link}\n\n{}",
                         publication.body
-                    ),
-                )
-                .await?;
+                    );
+                    self.comment_once(&marker, &summary).await?;
+                }
+                self.check_run(run, publication).await?;
                 Ok(Published {
                     branch: branch.branch().to_owned(),
                     commit: publication.head.clone(),

@@ -128,6 +128,17 @@ impl Scenario {
         assert_eq!(status, 202, "{answer}");
     }
 
+    /// The first comment on the issue whose body contains `text`.
+    async fn issue_comment_saying(&self, text: &str) -> Value {
+        eventually(PATIENCE, &format!("a comment saying {text:?}"), || async {
+            self.github
+                .issue_comments(REPO, ISSUE)
+                .into_iter()
+                .find(|comment| comment["body"].as_str().is_some_and(|b| b.contains(text)))
+        })
+        .await
+    }
+
     /// The first check run named `name`, on whatever commit.
     async fn first_check_run(&self, name: &str) -> Value {
         eventually(PATIENCE, &format!("the {name} check run"), || async {
@@ -396,13 +407,8 @@ async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
     run_reaches(&serve, "needs_human").await;
     assert_eq!(scenario.model.requests().len(), 3);
     assert!(scenario.github.pulls(REPO).is_empty());
-    let progress = scenario.github.issue_comments(REPO, ISSUE);
-    assert!(
-        progress.iter().any(|comment| comment["body"]
-            .as_str()
-            .is_some_and(|body| body.contains("`@redgreen continue`"))),
-        "the parked run says how to resume it: {progress:?}"
-    );
+    // The parked run says how to go on (the comment follows the stored state).
+    scenario.issue_comment_saying("`@redgreen continue`").await;
 
     scenario
         .comment(&serve, ISSUE, "@redgreen continue", "agent-e2e-continue")
@@ -426,18 +432,9 @@ async fn a_plan_mention_posts_the_plan_and_changes_nothing() {
     scenario
         .comment(&serve, ISSUE, "@redgreen plan", "agent-e2e-plan")
         .await;
-    let posted = eventually(PATIENCE, "the plan comment", || async {
-        scenario
-            .github
-            .issue_comments(REPO, ISSUE)
-            .into_iter()
-            .find(|comment| {
-                comment["body"]
-                    .as_str()
-                    .is_some_and(|body| body.contains("add() subtracts instead of adding"))
-            })
-    })
-    .await;
+    let posted = scenario
+        .issue_comment_saying("add() subtracts instead of adding")
+        .await;
     let logs = serve.stop().await;
     let body = posted["body"].as_str().unwrap();
     assert!(body.contains("calc.py"), "the plan names its files: {body}");
@@ -515,18 +512,9 @@ async fn an_impossible_recommendation_is_explained_and_opens_nothing() {
         )
         .await;
     run_reaches(&serve, "failed").await;
-    let progress = eventually(PATIENCE, "the explanation", || async {
-        scenario
-            .github
-            .issue_comments(REPO, ISSUE)
-            .into_iter()
-            .find(|comment| {
-                comment["body"]
-                    .as_str()
-                    .is_some_and(|body| body.contains("No stack satisfies these constraints"))
-            })
-    })
-    .await;
+    let progress = scenario
+        .issue_comment_saying("No stack satisfies these constraints")
+        .await;
     let logs = serve.stop().await;
     let text = progress["body"].as_str().unwrap();
     assert!(text.contains("cobol"), "{text}");
