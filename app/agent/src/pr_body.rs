@@ -222,7 +222,7 @@ pub fn check_report(kind: RunKind, machine: &Machine) -> Option<CheckReport> {
                     "{} passed, {} failed, {} skipped",
                     green.suite.passed, green.suite.failed, green.suite.skipped
                 ),
-                summary: summary_of(&green.suite),
+                summary: with_failing_tests(summary_of(&green.suite), &green.suite),
                 annotations: failure_annotations(&green.suite),
             })
         }
@@ -347,18 +347,41 @@ fn summary_of(run: &TestSummary) -> String {
     )
 }
 
+/// `summary` followed by the failing tests by name (the first 50: the annotations carry
+/// each failure's place and message).
+fn with_failing_tests(mut summary: String, run: &TestSummary) -> String {
+    const MAX_NAMED: usize = 50;
+    if run.failing.is_empty() {
+        return summary;
+    }
+    let names: Vec<String> = run
+        .failing
+        .iter()
+        .take(MAX_NAMED)
+        .map(|failing| failing.name.clone())
+        .collect();
+    let _ = write!(summary, "\n\nFailing: {}", code_list(&names));
+    if run.failing.len() > MAX_NAMED {
+        let _ = write!(summary, " and {} more", run.failing.len() - MAX_NAMED);
+    }
+    summary.push('.');
+    summary
+}
+
 fn failure_annotations(run: &TestSummary) -> Vec<Annotation> {
     run.failing
         .iter()
         .filter_map(|failing| {
             let path = failing.file.clone()?;
             let line = failing.line?;
+            // Lower-case the verdict only: test names keep their case.
+            let verdict = format!("{:?}", failing.outcome).to_lowercase();
             Some(Annotation {
                 path,
                 start_line: line,
                 end_line: line,
                 level: "failure",
-                title: format!("{} {:?}", failing.name, failing.outcome).to_lowercase(),
+                title: format!("{} {verdict}", failing.name),
                 message: truncate(&failing.message, 1000),
             })
         })

@@ -557,6 +557,10 @@ async fn a_test_mention_on_a_pull_request_reports_redgreen_test_without_a_model(
     assert_eq!(check["conclusion"], "failure", "{check}\n{logs}");
     let summary = check["output"]["summary"].as_str().unwrap_or_default();
     assert!(summary.contains("1 failed"), "{check}");
+    assert!(
+        summary.contains("test_add_adds`"),
+        "the summary names the failure: {summary}"
+    );
     // The failure is annotated on the assertion's line of the failing test.
     let annotations = check["annotations"].as_array().cloned().unwrap_or_default();
     assert!(
@@ -565,7 +569,7 @@ async fn a_test_mention_on_a_pull_request_reports_redgreen_test_without_a_model(
                 && annotation["start_line"] == 8
                 && annotation["title"]
                     .as_str()
-                    .is_some_and(|title| title.contains("test_add_adds"))
+                    .is_some_and(|title| title.contains("AddTest.test_add_adds failed"))
         }),
         "an annotation on the failing test: {annotations:?}"
     );
