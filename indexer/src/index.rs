@@ -230,7 +230,7 @@ impl Index {
             files,
         };
         write_meta(dir, &meta)?;
-        let reader = index.reader()?;
+        let reader = snapshot_reader(&index)?;
         Ok((
             Index {
                 index,
@@ -287,7 +287,7 @@ impl Index {
             return Err(unusable(format!("corrupt files: {corrupted:?}")));
         }
         let fields = fields_of(&index.schema())?;
-        let reader = index.reader().map_err(|e| unusable(e.to_string()))?;
+        let reader = snapshot_reader(&index).map_err(|e| unusable(e.to_string()))?;
         Ok(Index {
             index,
             reader,
@@ -504,4 +504,15 @@ fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
     std::fs::write(&tmp, json).map_err(|e| IndexError::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| IndexError::io(&path, e))?;
     Ok(())
+}
+
+/// A reader of the index as committed now. An `Index` is a snapshot (a new commit is a new
+/// `Index`), so the reader never reloads: the default policy would start a thread watching
+/// `meta.json` that outlives the `Index` for a while and maps the segment files of whatever
+/// commit it sees next, which may by then be removed or rewritten under it (a SIGBUS).
+fn snapshot_reader(index: &tantivy::Index) -> tantivy::Result<IndexReader> {
+    index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
 }
