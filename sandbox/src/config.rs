@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::{AllowedHost, Protection, SandboxError};
+use crate::{AllowedHost, CancelToken, Protection, SandboxError};
 
 /// Where the task's workspace appears inside the sandbox (read-write).
 pub const WORKSPACE_DIR: &str = "/workspace";
@@ -193,6 +193,9 @@ pub struct RunRequest {
     pub working_dir: Option<String>,
     pub limits: Limits,
     pub network: Network,
+    /// Cancelling this token kills the run's whole process tree, and the run answers
+    /// [`SandboxError::Cancelled`].
+    pub cancel: Option<CancelToken>,
 }
 
 impl RunRequest {
@@ -206,7 +209,14 @@ impl RunRequest {
             working_dir: None,
             limits: Limits::default(),
             network: Network::None,
+            cancel: None,
         }
+    }
+
+    /// Lets `token` end the run early (see [`RunRequest::cancel`]).
+    pub fn cancel_with(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
     }
 
     /// Appends arguments.

@@ -29,6 +29,10 @@ pub enum SandboxError {
     /// The helper stages ended without saying how the command ended.
     #[error("sandbox helper ended without a report: {0}")]
     NoReport(String),
+    /// The caller cancelled the run ([`crate::RunRequest::cancel`]); its processes were
+    /// killed and whatever it wrote to the workspace is left as it was.
+    #[error("the sandboxed run was cancelled")]
+    Cancelled,
 }
 
 impl SandboxError {
@@ -37,7 +41,9 @@ impl SandboxError {
     /// request is not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SandboxError::InvalidRequest(_) | SandboxError::ProtectionUnavailable { .. } => false,
+            SandboxError::InvalidRequest(_)
+            | SandboxError::ProtectionUnavailable { .. }
+            | SandboxError::Cancelled => false,
             SandboxError::Setup { .. } | SandboxError::NoReport(_) => true,
             SandboxError::Io { source, .. } => matches!(
                 source.raw_os_error(),

@@ -11,6 +11,7 @@
 //! The executable named in [`SandboxConfig::helper_program`] must call
 //! [`enter_helper_if_requested`] first thing in `main`.
 
+mod cancel;
 mod cgroup;
 mod config;
 mod egress;
@@ -23,6 +24,7 @@ mod splice;
 mod supervisor;
 mod toolchain;
 
+pub use cancel::{CancelOnDrop, CancelToken};
 pub use config::{
     CgroupRoots, DEFAULT_SYSTEM_PATHS, HostIdentity, Limits, Network, RunRequest, SANDBOX_UID,
     SandboxConfig, WORKSPACE_DIR,

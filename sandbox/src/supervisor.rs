@@ -18,13 +18,16 @@ use crate::helper::{ControlSocket, HELPER_ARG, STAGE_NAMESPACES};
 use crate::output::OutputCollector;
 use crate::protocol::{InitConfig, LaunchConfig, PrepareMessage, Report, StartMessage};
 use crate::{
-    CapturedOutput, EgressRecord, Network, Protection, RunRequest, SandboxConfig, SandboxError,
-    SandboxOutcome, WORKSPACE_DIR,
+    CancelToken, CapturedOutput, EgressRecord, Network, Protection, RunRequest, SandboxConfig,
+    SandboxError, SandboxOutcome, WORKSPACE_DIR,
 };
 
 /// How long past the run's own deadline the supervisor waits for the helper before killing it
 /// and every process in the run's cgroup itself.
 const SUPERVISOR_GRACE: Duration = Duration::from_secs(10);
+
+/// How often a run that can be cancelled looks at its token while nothing else happens.
+const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Most bytes of reports kept from the helper stages (they send a few short lines).
 const MAX_REPORT_BYTES: usize = 1 << 20;
@@ -90,6 +93,13 @@ impl Sandbox {
     /// an error means the command did not run (or its end could not be observed).
     pub fn run(&self, request: &RunRequest) -> Result<SandboxRun, SandboxError> {
         request.validate()?;
+        if request
+            .cancel
+            .as_ref()
+            .is_some_and(CancelToken::is_cancelled)
+        {
+            return Err(SandboxError::Cancelled);
+        }
         let started = Instant::now();
         let required = |protection: Protection| !self.config.may_run_without.contains(&protection);
 
@@ -205,6 +215,7 @@ impl Sandbox {
             request.limits.output_bytes,
             started + request.limits.timeout + SUPERVISOR_GRACE,
             cgroup.as_ref(),
+            request.cancel.as_ref(),
         );
         let _ = child.wait();
         if let Err(message) = sent {
@@ -225,6 +236,10 @@ impl Sandbox {
         }
 
         let egress = proxy.map(EgressProxy::finish).unwrap_or_default();
+        if collected.cancelled {
+            tracing::info!(program = %request.program, "sandbox run cancelled");
+            return Err(SandboxError::Cancelled);
+        }
         let stats = cgroup.as_ref().map(RunCgroup::stats).unwrap_or_default();
         drop(cgroup);
         let outcome = assemble(
@@ -345,19 +360,23 @@ struct Collected {
     reports: Vec<Report>,
     /// The helper overran its deadline and was killed.
     helper_killed: bool,
+    /// The run was cancelled and killed.
+    cancelled: bool,
 }
 
 /// Reads the command's stdout and stderr (under the cap) and the stages' reports, all on
 /// this thread with one poll(2) loop, until every stream has ended (the helper and every
 /// process in the sandbox hold them, so that is when the sandbox is gone). Past the deadline
 /// the helper, and every process in the run's cgroup, is killed; a stream still open one
-/// grace period after that is abandoned, so the supervisor never waits forever.
+/// grace period after that is abandoned, so the supervisor never waits forever. A cancel
+/// kills the same way, at once.
 fn collect(
     helper: &mut Child,
     control: ControlSocket,
     cap: usize,
     mut deadline: Instant,
     cgroup: Option<&RunCgroup>,
+    cancel: Option<&CancelToken>,
 ) -> Collected {
     let mut stdout = helper.stdout.take();
     let mut stderr = helper.stderr.take();
@@ -366,22 +385,29 @@ fn collect(
     let mut reports = Vec::new();
     let mut buffer = vec![0u8; 64 << 10];
     let mut helper_killed = false;
+    let mut cancelled = false;
     let mut given_up = false;
     while stdout.is_some() || stderr.is_some() || control.is_some() {
+        let cancel_now = !cancelled && !given_up && cancel.is_some_and(CancelToken::is_cancelled);
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        if left.is_zero() || cancel_now {
             if given_up {
                 tracing::error!("sandbox output still open after the kill; abandoning it");
                 break;
             }
             given_up = true;
-            // The helper's own deadline ends the sandbox well before this one.
+            cancelled = cancel_now;
+            // The helper's own deadline ends the sandbox well before this one; a cancel comes
+            // at any time. Killing the namespace stage kills init (its parent-death signal),
+            // and with init the kernel kills everything in the PID namespace.
             if helper.try_wait().ok().flatten().is_none() {
-                tracing::error!(
-                    helper = helper.id(),
-                    "sandbox helper overran its deadline; killing it"
-                );
-                helper_killed = true;
+                if !cancelled {
+                    tracing::error!(
+                        helper = helper.id(),
+                        "sandbox helper overran its deadline; killing it"
+                    );
+                    helper_killed = true;
+                }
                 // Not reaped yet, so its pid cannot have been reused.
                 let _ = helper.kill();
             }
@@ -391,6 +417,10 @@ fn collect(
             deadline = Instant::now() + SUPERVISOR_GRACE;
             continue;
         }
+        let left = match cancel {
+            Some(_) if !given_up => left.min(CANCEL_CHECK_INTERVAL),
+            _ => left,
+        };
         let timespec = Timespec::try_from(left).unwrap_or(Timespec {
             tv_sec: i64::MAX,
             tv_nsec: 0,
@@ -446,6 +476,7 @@ fn collect(
             .filter_map(|line| serde_json::from_slice(line).ok())
             .collect(),
         helper_killed,
+        cancelled,
     }
 }
 

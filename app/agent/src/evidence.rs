@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redgreen_core::work::{FailingTest, TestOutcome, TestSummary};
-use redgreen_tools::{CaseOutcome, TestCommand, TestExecutor, TestRun, execute_tests};
+use redgreen_tools::{CancelToken, CaseOutcome, TestCommand, TestExecutor, TestRun, execute_tests};
 
 use crate::error::AgentError;
 
@@ -51,6 +51,10 @@ impl TestEvidence {
         let executor = self.executor.clone().map_err(AgentError::Sandbox)?;
         let tree = tree.to_path_buf();
         let command = TestCommand::configured(command);
+        let cancel = CancelToken::new();
+        // A phase abandoned while its tests run (the run was cancelled) drops this future;
+        // the guard then kills the sandboxed run instead of leaving it to its timeout.
+        let _cancel_on_drop = cancel.cancel_on_drop();
         let run = tokio::task::spawn_blocking(move || {
             execute_tests(
                 executor.as_ref(),
@@ -59,6 +63,7 @@ impl TestEvidence {
                 None,
                 timeout,
                 EXCERPT_BYTES,
+                &cancel,
             )
         })
         .await

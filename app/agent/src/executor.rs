@@ -6,7 +6,7 @@
 //! after a crash and the rebuilt commits are the ones pushed before.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use redgreen_core::work::{
 use redgreen_git::{BotIdentity, WorkTree};
 use redgreen_indexer::{Impact, Index, Source};
 use redgreen_llm::{Budget, Gateway};
-use redgreen_tools::{PhasePolicy, ToolBox, WriteScope};
+use redgreen_tools::{PhasePolicy, SbomSettings, ToolBox, WriteScope};
 use tracing::{info, warn};
 
 use crate::conversation::{ConversationLimits, converse};
@@ -54,6 +54,11 @@ pub struct RunSpec {
 pub struct AgentSettings {
     /// Where each run keeps its work tree and index (`<data dir>/runs`).
     pub runs_dir: PathBuf,
+    /// What runs leave behind on purpose (`<data dir>/artifacts`; a run's under its id):
+    /// the SBOMs `sbom_generate` writes. Not removed with the run's work tree.
+    pub artifacts_dir: PathBuf,
+    /// OSV records the SBOMs are matched against (the operator's; none is bundled).
+    pub osv_dir: Option<PathBuf>,
     pub identity: BotIdentity,
     /// The model; `None` when no model is configured (only `test` runs can work then).
     pub gateway: Option<Arc<Gateway>>,
@@ -134,6 +139,26 @@ impl<F: Forge> PhaseExecutor<F> {
         vec![Event::Spent { usage }, verdict]
     }
 
+    /// Where this run's `sbom_generate` writes, and what its documents say of themselves.
+    fn sbom_settings(&self, run: &RunSpec) -> Result<SbomSettings, AgentError> {
+        let timestamp = time::OffsetDateTime::from_unix_timestamp(run.created_at_seconds)
+            .ok()
+            .and_then(|at| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .ok_or(AgentError::MissingWork(
+                "a creation time that can be written as a date",
+            ))?;
+        Ok(SbomSettings {
+            artifacts_dir: self.settings.artifacts_dir.join(run.id.to_string()),
+            shown_dir: format!("artifacts/{}", run.id),
+            osv_dir: self.settings.osv_dir.clone(),
+            name: run.repository.clone(),
+            timestamp,
+        })
+    }
+
     fn tree_dir(&self, run: &RunSpec) -> PathBuf {
         self.settings.runs_dir.join(run.id.to_string()).join("tree")
     }
@@ -155,7 +180,7 @@ impl<F: Forge> PhaseExecutor<F> {
         let issue = self.forge.issue(run).await?;
         let base = self.forge.base_commit(run).await?;
         let tree = self.fresh_tree(run, &base).await?;
-        let config = read_repo_config(tree.path())?;
+        let config = read_repo_config(&tree, parse_oid(&base)?)?;
         let (test_command, source, baseline) = if run.kind == RunKind::Recommend {
             // A recommendation changes documentation only: no test runs.
             (
@@ -214,7 +239,7 @@ impl<F: Forge> PhaseExecutor<F> {
             })?;
         let prepared = prepared(machine)?;
         let tree = self.tree_at(run, machine, phase).await?;
-        let config = read_repo_config(tree.path())?;
+        let config = read_repo_config(&tree, parse_oid(&prepared.base_commit)?)?;
         let red_paths = machine
             .work
             .red
@@ -244,6 +269,7 @@ impl<F: Forge> PhaseExecutor<F> {
         if let Some(executor) = self.tests.executor() {
             toolbox = toolbox.with_executor(executor);
         }
+        toolbox = toolbox.with_sbom(self.sbom_settings(run)?);
         let mut budget = budget_for(machine);
         let before = budget.spent.clone();
         let conversation = converse(
@@ -630,14 +656,19 @@ fn budget_for(machine: &Machine) -> Budget {
     budget
 }
 
-fn read_repo_config(root: &Path) -> Result<RepoConfig, AgentError> {
-    match std::fs::read_to_string(root.join(REPO_CONFIG_PATH)) {
-        Ok(text) => Ok(RepoConfig::parse(&text)?),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(RepoConfig::default()),
-        Err(source) => Err(AgentError::Io {
-            operation: "reading .github/redgreen.yml",
-            source,
-        }),
+/// The repository's `.github/redgreen.yml` as the base commit has it: never as the work tree
+/// has it, which the model may have changed in an earlier phase (a patch that widened its own
+/// write scope or egress must not take effect).
+fn read_repo_config(tree: &WorkTree, base: git2::Oid) -> Result<RepoConfig, AgentError> {
+    match tree.read_at(base, REPO_CONFIG_PATH)? {
+        Some(bytes) => {
+            let text = String::from_utf8(bytes).map_err(|_| AgentError::Io {
+                operation: "reading .github/redgreen.yml",
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8"),
+            })?;
+            Ok(RepoConfig::parse(&text)?)
+        }
+        None => Ok(RepoConfig::default()),
     }
 }
 

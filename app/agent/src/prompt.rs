@@ -40,7 +40,7 @@ impl ModelPhase {
     /// box's phase policy, not by the model's reading of this list).
     pub fn working_tools(self) -> &'static [&'static str] {
         match self {
-            ModelPhase::Planning => &["code_search", "read_file", "repo_map"],
+            ModelPhase::Planning => &["code_search", "read_file", "repo_map", "sbom_generate"],
             ModelPhase::Red | ModelPhase::Patch => &[
                 "code_search",
                 "read_file",
@@ -65,7 +65,8 @@ pub fn system_prompt(phase: ModelPhase, kind: RunKind) -> String {
     let rules = match phase {
         ModelPhase::Planning => {
             "PHASE: planning. Read the code (code_search, read_file, repo_map) to find where \
-             the problem is and how it is tested. Change nothing. Then call submit_plan with a \
+             the problem is and how it is tested; sbom_generate lists the locked dependencies \
+             and their known vulnerabilities. Change nothing. Then call submit_plan with a \
              short summary, the steps, the files to change, the test strategy (which test will \
              fail first and why) and the risk. Set test_strategy to an empty string only when \
              the request changes no behaviour."

@@ -44,6 +44,24 @@ impl WorkTree {
         Ok(commit.id())
     }
 
+    /// The bytes of `path` as `commit` has it (`None` when it has no such file), read from the
+    /// object database by id, whatever the working files say now.
+    pub fn read_at(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let repo = self.repository("read")?;
+        let fail = |error: git2::Error| GitError::from_git2("read", &error, None);
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|commit| commit.tree())
+            .map_err(fail)?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(entry) => entry,
+            Err(error) if error.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(error) => return Err(fail(error)),
+        };
+        let object = entry.to_object(&repo).map_err(fail)?;
+        Ok(object.as_blob().map(|blob| blob.content().to_vec()))
+    }
+
     /// Detaches HEAD at `commit` and makes the tree match it exactly: changed files restored,
     /// untracked and ignored files removed (anything a sandboxed run left behind).
     pub fn reset_to(&self, commit: Oid) -> Result<(), GitError> {

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Every configuration key, as named in PRODUCT.md. The same names are accepted as keys of
 /// `redgreen.toml` (either as written here or in lower case without the prefix).
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
     "REDGREEN_LISTEN",
     "REDGREEN_DATA_DIR",
     "REDGREEN_DATABASE_URL",
@@ -28,6 +28,7 @@ const KEYS: [&str; 17] = [
     "REDGREEN_TRIGGER_ALLOWED_BOTS",
     "REDGREEN_SANDBOX_READONLY_PATHS",
     "REDGREEN_TASK_LEASE_SECS",
+    "REDGREEN_OSV_DIR",
 ];
 
 /// Which model API redgreen speaks.
@@ -76,6 +77,10 @@ pub struct Config {
     /// How long a task's lease lasts without a heartbeat (`REDGREEN_TASK_LEASE_SECS`): how
     /// long the task of a crashed process waits before another process takes it over.
     pub task_lease: std::time::Duration,
+    /// A local directory of OSV records (`REDGREEN_OSV_DIR`) that SBOMs are matched against
+    /// for known vulnerabilities; none is bundled, and without one no vulnerability is
+    /// reported.
+    pub osv_dir: Option<PathBuf>,
 }
 
 /// Secrets are shown only as present or absent.
@@ -101,6 +106,7 @@ impl fmt::Debug for Config {
             .field("trigger_allowed_bots", &self.trigger_allowed_bots)
             .field("sandbox_readonly_paths", &self.sandbox_readonly_paths)
             .field("task_lease", &self.task_lease)
+            .field("osv_dir", &self.osv_dir)
             .finish()
     }
 }
@@ -323,6 +329,22 @@ impl Sources {
                     message: format!("{text:?} is not a number of seconds from 2 to 3600"),
                 })?,
         };
+        let osv_dir = match self.get("REDGREEN_OSV_DIR") {
+            None => None,
+            Some(text) => {
+                let path = PathBuf::from(text);
+                if !path.is_absolute() || !path.is_dir() {
+                    return Err(ConfigError::Invalid {
+                        key: "REDGREEN_OSV_DIR",
+                        message: format!(
+                            "{} is not an absolute path to a directory",
+                            path.display()
+                        ),
+                    });
+                }
+                Some(path)
+            }
+        };
         let github_private_key = match self.get("REDGREEN_GITHUB_PRIVATE_KEY") {
             None => None,
             Some(value) => Some(load_private_key(value)?),
@@ -345,6 +367,7 @@ impl Sources {
             trigger_allowed_bots,
             sandbox_readonly_paths: self.sandbox_readonly_paths()?,
             task_lease: std::time::Duration::from_secs(task_lease_secs),
+            osv_dir,
         })
     }
 

@@ -1,6 +1,10 @@
 //! The worker pool: `REDGREEN_WORKERS` workers lease tasks from the durable queue, keep
 //! their leases alive while a handler works, and settle each task exactly once.
 //!
+//! Run control (`@redgreen cancel`, `status`, ...) and denial replies also have a lane of
+//! their own (`PoolConfig::control_workers`, leasing only [`CONTROL_KINDS`]), so that a
+//! cancel is acted on while every general worker is busy with a run, the very run it cancels.
+//!
 //! Shutdown is graceful: once the token is cancelled no worker leases again, and a task in
 //! hand gets `shutdown_grace` to finish before its lease is released back to the queue
 //! (without counting the attempt), so another process picks it up at once.
@@ -17,10 +21,17 @@ use tracing::{Instrument, info, info_span, warn};
 
 use crate::now;
 
+/// The task kinds of the control lane: short tasks that act on runs or answer people (the
+/// server records run control as `control` and a denied command's answer as `reply`).
+pub const CONTROL_KINDS: &[&str] = &["control", "reply"];
+
 /// How the pool leases and settles tasks.
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
+    /// Workers that lease tasks of every kind.
     pub workers: usize,
+    /// Workers that lease only [`CONTROL_KINDS`].
+    pub control_workers: usize,
     /// Name recorded as the lease holder (host and process, for operators).
     pub worker_name: String,
     /// How long a lease lasts without a heartbeat: the time a crashed worker's task waits
@@ -39,6 +50,7 @@ impl PoolConfig {
     pub fn new(workers: usize, worker_name: String) -> PoolConfig {
         PoolConfig {
             workers,
+            control_workers: 1,
             worker_name,
             lease: Duration::from_secs(60),
             heartbeat: Duration::from_secs(15),
@@ -98,9 +110,16 @@ impl WorkerPool {
     ) -> WorkerPool {
         let config = Arc::new(config);
         let mut workers = JoinSet::new();
-        for index in 0..config.workers {
+        let lanes = std::iter::repeat_n(Lane::Any, config.workers)
+            .chain(std::iter::repeat_n(Lane::Control, config.control_workers));
+        for (index, lane) in lanes.enumerate() {
+            let suffix = match lane {
+                Lane::Any => "",
+                Lane::Control => "-control",
+            };
             let worker = Worker {
-                name: format!("{}/{index}", config.worker_name),
+                name: format!("{}/{index}{suffix}", config.worker_name),
+                lane,
                 store: store.clone(),
                 handler: handler.clone(),
                 config: config.clone(),
@@ -122,8 +141,16 @@ impl WorkerPool {
     }
 }
 
+/// Which tasks a worker leases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    Any,
+    Control,
+}
+
 struct Worker<H> {
     name: String,
+    lane: Lane,
     store: Store,
     handler: Arc<H>,
     config: Arc<PoolConfig>,
@@ -146,7 +173,7 @@ impl<H: TaskHandler> Worker<H> {
         while !self.shutdown.is_cancelled() {
             let task = match next.take() {
                 Some(task) => task,
-                None => match self.store.lease(&self.name, lease_ms, now()).await {
+                None => match self.lease(lease_ms).await {
                     Ok(Some(task)) => task,
                     Ok(None) => {
                         self.pause(self.config.idle_poll).await;
@@ -171,6 +198,17 @@ impl<H: TaskHandler> Worker<H> {
             }
         }
         info!(worker = %self.name, "worker stopped");
+    }
+
+    async fn lease(&self, lease_ms: i64) -> Result<Option<LeasedTask>, StoreError> {
+        match self.lane {
+            Lane::Any => self.store.lease(&self.name, lease_ms, now()).await,
+            Lane::Control => {
+                self.store
+                    .lease_kinds(&self.name, lease_ms, now(), CONTROL_KINDS)
+                    .await
+            }
+        }
     }
 
     async fn pause(&self, duration: Duration) {
@@ -250,7 +288,8 @@ impl<H: TaskHandler> Worker<H> {
     ) -> (&'static str, Option<LeasedTask>) {
         let store = &self.store;
         let outcome = match ending {
-            Ending::Finished(Ok(())) if !self.shutdown.is_cancelled() => {
+            // The hand-off leases any kind, so only the general lane uses it.
+            Ending::Finished(Ok(())) if !self.shutdown.is_cancelled() && self.lane == Lane::Any => {
                 let lease_ms = millis(self.config.lease);
                 match store
                     .complete_and_lease(lease, &self.name, lease_ms, now())

@@ -139,6 +139,18 @@ impl Store {
         dispatch!(self, s => s.lease(worker, lease_ms, now).await)
     }
 
+    /// [`Store::lease`] restricted to tasks of the given kinds: a lane of workers that must
+    /// not wait behind long tasks of other kinds (run control behind the runs it controls).
+    pub async fn lease_kinds(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+        kinds: &[&str],
+    ) -> Result<Option<LeasedTask>, StoreError> {
+        dispatch!(self, s => s.lease_kinds(worker, lease_ms, now, kinds).await)
+    }
+
     /// Extends a lease. `LeaseLost` if it was taken over or the task cancelled.
     pub async fn heartbeat(
         &self,

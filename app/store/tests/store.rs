@@ -67,6 +67,7 @@ suite! {
     tenancy::a_tenant_sees_nothing_of_another_tenant,
     queue::lease_heartbeat_complete,
     queue::lease_takes_the_oldest_due_task_only,
+    queue::lease_kinds_takes_only_those_kinds_oldest_first,
     queue::concurrent_enqueues_each_land_once_and_a_duplicate_fails_alone,
     queue::concurrent_leasers_never_share_a_task,
     queue::expired_lease_is_re_leased_and_fences_the_old_holder,

@@ -20,7 +20,7 @@ pub use read_file::{ReadFileInput, ReadFileOutput};
 pub use repo_map::{RepoMapInput, RepoMapOutput};
 pub use run_tests::{FailingTest, RunTestsInput, RunTestsOutput};
 pub use sast_scan::{SastFinding, SastScanInput, SastScanOutput, Severity, SeverityHistogram};
-pub use sbom_generate::{SbomGenerateInput, SbomGenerateOutput, SbomPackage};
+pub use sbom_generate::{SbomGenerateInput, SbomGenerateOutput, SbomPackage, SbomVulnerability};
 pub use submit::{SubmitPatchInput, SubmitPlanInput, SubmitRedInput};
 
 /// Every tool, by its contract name.

@@ -70,6 +70,10 @@ pub enum ToolError {
     /// The sandbox could not run the command (as opposed to the command failing).
     #[error("sandbox: {0}")]
     Sandbox(#[from] redgreen_sandbox::SandboxError),
+    /// A lockfile could not be read into a bill of materials, or the OSV directory could not
+    /// be read.
+    #[error("sbom: {0}")]
+    Sbom(#[from] redgreen_sbom::SbomError),
     /// Running a test command outside the sandbox failed to start or to be observed.
     #[error("running the test command: {0}")]
     Exec(String),
@@ -91,6 +95,7 @@ impl ToolError {
             ),
             ToolError::Index(error) => error.is_retryable(),
             ToolError::Sandbox(error) => error.is_retryable(),
+            ToolError::Sbom(error) => error.is_retryable(),
             ToolError::Task(_) => true,
             ToolError::UnknownTool { .. }
             | ToolError::NotAllowed { .. }

@@ -12,6 +12,8 @@
 //! - [`parse_report`]: test results from cargo test, nextest, pytest, unittest, go test,
 //!   jest/vitest and JUnit XML; [`execute_tests`] runs a test command through a
 //!   [`TestExecutor`] (the sandbox in production).
+//! - `sbom_generate` ([`SbomSettings`]): a CycloneDX document of the lockfiles, written to
+//!   the run's artifacts, outside the work tree.
 //! - [`check_integrity`] and [`diff_limits`]: the guards a patch must pass, over the
 //!   [`FileChange`]s that [`working_tree_changes`] reads from git.
 
@@ -23,6 +25,7 @@ mod policy;
 mod read_file;
 mod report;
 mod run_tests;
+mod sbom;
 mod schema;
 mod search;
 mod test_command;
@@ -38,12 +41,16 @@ pub use integrity::{
     working_tree_changes,
 };
 pub use policy::{PhasePolicy, WriteRule};
+/// The token a test run is cancelled with (the sandbox's own), for callers of
+/// [`execute_tests`] that do not otherwise depend on the sandbox crate.
+pub use redgreen_sandbox::CancelToken;
 pub use report::{
     CaseOutcome, TestCase, TestReport, is_collection_or_syntax_error, parse_junit_xml, parse_report,
 };
 pub use run_tests::{
     ExecutedCommand, SandboxExecutor, TestExecutor, TestInvocation, TestRun, execute_tests,
 };
+pub use sbom::SbomSettings;
 pub use schema::{
     ToolSpecDoc, input_schema, mcp_descriptor, output_schema, tool_document, tool_specs,
 };

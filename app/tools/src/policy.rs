@@ -31,11 +31,16 @@ const READ_TOOLS: [ToolName; 3] = [ToolName::CodeSearch, ToolName::ReadFile, Too
 const WRITE_TOOLS: [ToolName; 2] = [ToolName::CodePatch, ToolName::RunTests];
 
 impl PhasePolicy {
-    /// Planning: `code_search`, `read_file`, `repo_map`; no writes.
+    /// Planning: `code_search`, `read_file`, `repo_map`, `sbom_generate`; no writes.
     pub fn read_only() -> PhasePolicy {
         PhasePolicy {
             phase: "planning",
-            tools: READ_TOOLS.into_iter().collect(),
+            // `sbom_generate` changes nothing in the work tree (it writes to the run's
+            // artifacts); dependencies are a question for planning.
+            tools: READ_TOOLS
+                .into_iter()
+                .chain([ToolName::SbomGenerate])
+                .collect(),
             writes: WriteRule::Nothing,
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use redgreen_sandbox::{Limits, Network, RunRequest, Sandbox, Toolchain};
+use redgreen_sandbox::{CancelToken, Limits, Network, RunRequest, Sandbox, Toolchain};
 
 use crate::contract::{FailingTest, RunTestsOutput};
 use crate::error::ToolError;
@@ -24,6 +24,9 @@ pub struct TestInvocation<'a> {
     /// Run with `/bin/sh -c`.
     pub command: &'a str,
     pub timeout: Duration,
+    /// Cancelled when the caller gives up on the run: the executor ends the command's whole
+    /// process tree as soon as it can.
+    pub cancel: &'a CancelToken,
 }
 
 /// What an executor saw.
@@ -102,6 +105,7 @@ impl TestExecutor for SandboxExecutor {
             ..self.limits.clone()
         };
         request.network = Network::None;
+        request.cancel = Some(invocation.cancel.clone());
         let run = self.sandbox.run(&request)?;
         Ok(ExecutedCommand {
             exit_code: run.outcome.exit_code,
@@ -188,7 +192,8 @@ impl TestRun {
 }
 
 /// Runs `command` (with `target` added the runner's way) in `root` and reads its results.
-/// `excerpt_bytes` bounds the log excerpt (half head, half tail).
+/// `excerpt_bytes` bounds the log excerpt (half head, half tail); cancelling `cancel` ends
+/// the run early with an error.
 pub fn execute_tests(
     executor: &dyn TestExecutor,
     root: &Path,
@@ -196,6 +201,7 @@ pub fn execute_tests(
     target: Option<&str>,
     timeout: Duration,
     excerpt_bytes: usize,
+    cancel: &CancelToken,
 ) -> Result<TestRun, ToolError> {
     let line = match target {
         Some(target) => command
@@ -213,6 +219,7 @@ pub fn execute_tests(
         workspace: root,
         command: &line,
         timeout,
+        cancel,
     })?;
     let mut report = parse_report(command.runner, &executed.stdout, &executed.stderr);
     if matches!(command.runner, Runner::Maven | Runner::Gradle) {

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use redgreen_indexer::Index;
+use redgreen_sandbox::CancelToken;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -20,6 +21,7 @@ use crate::error::ToolError;
 use crate::policy::PhasePolicy;
 use crate::read_file::read_file;
 use crate::run_tests::{TestExecutor, execute_tests};
+use crate::sbom::{SbomSettings, sbom_generate};
 use crate::search::{code_search, repo_map};
 use crate::test_command::TestCommand;
 use crate::validate::validate_arguments;
@@ -84,6 +86,7 @@ pub struct ToolBox {
     test_command: Option<Arc<TestCommand>>,
     index: Option<Arc<Index>>,
     executor: Option<Arc<dyn TestExecutor>>,
+    sbom: Option<Arc<SbomSettings>>,
     limits: ToolLimits,
     written: Arc<Mutex<BTreeSet<String>>>,
 }
@@ -95,6 +98,7 @@ impl std::fmt::Debug for ToolBox {
             .field("test_command", &self.test_command)
             .field("index", &self.index.is_some())
             .field("executor", &self.executor.is_some())
+            .field("sbom", &self.sbom)
             .field("limits", &self.limits)
             .finish()
     }
@@ -113,6 +117,7 @@ impl ToolBox {
             test_command,
             index: None,
             executor: None,
+            sbom: None,
             limits: ToolLimits::default(),
             written: Arc::new(Mutex::new(BTreeSet::new())),
         })
@@ -131,6 +136,12 @@ impl ToolBox {
 
     pub fn with_executor(mut self, executor: Arc<dyn TestExecutor>) -> ToolBox {
         self.executor = Some(executor);
+        self
+    }
+
+    /// Where `sbom_generate` writes; without it the tool answers that it is unavailable.
+    pub fn with_sbom(mut self, settings: SbomSettings) -> ToolBox {
+        self.sbom = Some(Arc::new(settings));
         self
     }
 
@@ -190,13 +201,22 @@ impl ToolBox {
         }
         let toolbox = self.clone();
         let policy = policy.clone();
-        tokio::task::spawn_blocking(move || toolbox.run(&policy, input))
+        let cancel = CancelToken::new();
+        // A conversation abandoned mid-call (its run cancelled) drops this future: the
+        // sandboxed test run the call started is then killed, not left to its timeout.
+        let _cancel_on_drop = cancel.cancel_on_drop();
+        tokio::task::spawn_blocking(move || toolbox.run(&policy, input, &cancel))
             .await
             .map_err(|error| ToolError::Task(error.to_string()))?
     }
 
     /// Runs a validated, allowed call (blocking).
-    fn run(&self, policy: &PhasePolicy, input: ToolInput) -> Result<Value, ToolError> {
+    fn run(
+        &self,
+        policy: &PhasePolicy,
+        input: ToolInput,
+        cancel: &CancelToken,
+    ) -> Result<Value, ToolError> {
         let unavailable = |tool: ToolName, reason: &str| ToolError::Unavailable {
             tool: tool.as_str().to_owned(),
             reason: reason.to_owned(),
@@ -256,10 +276,20 @@ impl ToolBox {
                     input.target.as_deref(),
                     timeout,
                     self.limits.log_excerpt_bytes,
+                    cancel,
                 )?;
                 to_json(run.output())
             }
-            ToolInput::SastScan(_) | ToolInput::SbomGenerate(_) | ToolInput::OpenPr(_) => {
+            ToolInput::SbomGenerate(input) => {
+                let settings = self.sbom.as_ref().ok_or_else(|| {
+                    unavailable(
+                        ToolName::SbomGenerate,
+                        "this run has nowhere to write the document",
+                    )
+                })?;
+                to_json(sbom_generate(&self.workspace, settings, &input)?)
+            }
+            ToolInput::SastScan(_) | ToolInput::OpenPr(_) => {
                 let tool = input.tool();
                 Err(unavailable(tool, "it is not offered inside the fix loop"))
             }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use redgreen_sandbox::{CancelToken, SandboxError};
+
 use crate::support::{sandbox, sh, stdout};
 
 /// Host processes whose command line contains `marker`.
@@ -39,6 +41,44 @@ fn a_timeout_kills_the_whole_tree_including_daemons() {
     assert_eq!(run.outcome.signal, Some(libc::SIGKILL));
     assert_eq!(stdout(&run), "started\n");
     assert_eq!(host_processes_with(&marker), Vec::<String>::new());
+}
+
+#[test]
+fn a_cancel_kills_the_whole_tree_at_once() {
+    let workspace = tempfile::tempdir().unwrap();
+    let marker = format!("5{}.{}", std::process::id() % 10_000, rand_suffix());
+    let token = CancelToken::new();
+    let mut request = sh(
+        &format!(
+            "setsid sleep {marker} & \
+             echo started; sleep 2; touch /workspace/still-running; sleep {marker}"
+        ),
+        &workspace,
+    )
+    .cancel_with(token.clone());
+    request.limits.timeout = Duration::from_secs(120);
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        token.cancel();
+    });
+    let result = sandbox().run(&request);
+    canceller.join().unwrap();
+    assert!(matches!(result, Err(SandboxError::Cancelled)), "{result:?}");
+    assert_eq!(host_processes_with(&marker), Vec::<String>::new());
+    // Nothing in the sandbox lived on to reach the line after `sleep 2`.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!workspace.path().join("still-running").exists());
+}
+
+#[test]
+fn a_run_cancelled_before_it_starts_runs_nothing() {
+    let workspace = tempfile::tempdir().unwrap();
+    let token = CancelToken::new();
+    token.cancel();
+    let request = sh("touch /workspace/ran", &workspace).cancel_with(token);
+    let result = sandbox().run(&request);
+    assert!(matches!(result, Err(SandboxError::Cancelled)), "{result:?}");
+    assert!(!workspace.path().join("ran").exists());
 }
 
 fn rand_suffix() -> u32 {

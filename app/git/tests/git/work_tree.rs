@@ -132,3 +132,21 @@ fn the_changed_lines_are_the_hunks_on_the_head_side() {
         "the deleted README has no lines on HEAD's side"
     );
 }
+
+#[test]
+fn read_at_gives_a_file_as_the_commit_has_it_whatever_the_tree_says() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("read-at");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let base = first.parse().unwrap();
+    std::fs::write(tree.path().join("src/lib.rs"), "changed since").unwrap();
+    assert_eq!(
+        tree.read_at(base, "src/lib.rs").unwrap().as_deref(),
+        Some(&b"pub fn answer() -> u32 { 41 }\n"[..])
+    );
+    std::fs::write(tree.path().join("new.txt"), "not committed").unwrap();
+    assert_eq!(tree.read_at(base, "new.txt").unwrap(), None);
+    assert_eq!(tree.read_at(base, "no/such/dir/file").unwrap(), None);
+    // A directory is not a file.
+    assert_eq!(tree.read_at(base, "src").unwrap(), None);
+}

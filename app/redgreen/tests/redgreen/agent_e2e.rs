@@ -12,6 +12,7 @@
 //! - `@redgreen plan` posts the plan and writes nothing; `@redgreen test` on a pull request
 //!   needs no model and reports `redgreen/test`.
 //! - A run out of budget parks, and `@redgreen continue` finishes it.
+//! - `@redgreen cancel` while the sandbox runs the suite kills the sandboxed processes.
 //! - `@redgreen recommend` opens one ADR pull request with no model; impossible constraints
 //!   are explained and open nothing.
 
@@ -423,6 +424,38 @@ async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
 }
 
 #[tokio::test]
+async fn a_cancel_while_the_suite_runs_kills_the_sandboxed_processes() {
+    // The baseline suite (the first thing a fix runs) never ends on its own before the test
+    // does; a unique sleep length marks its processes in the host's process table.
+    let marker = format!("7{}.{}", std::process::id() % 10_000, nanos() % 100_000);
+    let config = format!("test: \"sleep {marker}\"\n");
+    let scenario = Scenario::start_with_config(&config).await;
+    let serve = ServeProcess::start_with_env(&scenario.github, &scenario.model_env()).await;
+    scenario
+        .comment(&serve, ISSUE, "@redgreen fix", "agent-e2e-cancel-fix")
+        .await;
+    eventually(PATIENCE, "the suite to run in the sandbox", || async {
+        (!host_processes_with(&marker).is_empty()).then_some(())
+    })
+    .await;
+
+    scenario
+        .comment(&serve, ISSUE, "@redgreen cancel", "agent-e2e-cancel")
+        .await;
+    run_reaches(&serve, "cancelled").await;
+    // The abandoned phase's sandboxed run is killed, not left to its timeout (ten minutes).
+    eventually(
+        Duration::from_secs(15),
+        "the sandboxed processes to end",
+        || async { host_processes_with(&marker).is_empty().then_some(()) },
+    )
+    .await;
+    let logs = serve.stop().await;
+    assert!(scenario.github.pulls(REPO).is_empty(), "{logs}");
+    assert!(scenario.model.requests().is_empty());
+}
+
+#[tokio::test]
 async fn a_plan_mention_posts_the_plan_and_changes_nothing() {
     let scenario = Scenario::start().await;
     scenario
@@ -585,6 +618,28 @@ async fn run_reaches(serve: &ServeProcess, state: &str) {
         (runs["runs"][0]["state"] == state).then_some(())
     })
     .await;
+}
+
+/// Host processes whose command line contains `marker` (sandboxed processes included: their
+/// PID namespace is a child of the host's).
+fn host_processes_with(marker: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(marker).then_some(cmdline)
+        })
+        .collect()
+}
+
+fn nanos() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
 }
 
 /// The first-parent history of `commit` in the bare repository at `dir`, newest first.

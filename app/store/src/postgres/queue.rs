@@ -53,6 +53,12 @@ const NEXT_DUE: &str =
      FROM tasks WHERE due_at <= $1 ORDER BY due_at LIMIT 1
      FOR UPDATE SKIP LOCKED";
 
+/// [`NEXT_DUE`] among the kinds in $5 (a text array).
+const NEXT_DUE_OF_KINDS: &str =
+    "SELECT id AS task_id, state = 'leased' AND attempts >= max_attempts AS exhausted
+     FROM tasks WHERE due_at <= $1 AND kind = ANY($5) ORDER BY due_at LIMIT 1
+     FOR UPDATE SKIP LOCKED";
+
 /// Leases the task `next` picked ($1 = now, $2 = token, $3 = expiry, $4 = worker), or
 /// dead-letters it when it is `exhausted`.
 const LEASE_NEXT: &str = "state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
@@ -86,22 +92,51 @@ impl PostgresStore {
         lease_ms: i64,
         now: Timestamp,
     ) -> Result<Option<LeasedTask>, StoreError> {
+        self.lease_next(worker, lease_ms, now, None).await
+    }
+
+    pub(crate) async fn lease_kinds(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+        kinds: &[&str],
+    ) -> Result<Option<LeasedTask>, StoreError> {
+        self.lease_next(worker, lease_ms, now, Some(kinds)).await
+    }
+
+    /// Leases the oldest due task, of `kinds` when given.
+    async fn lease_next(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+        kinds: Option<&[&str]>,
+    ) -> Result<Option<LeasedTask>, StoreError> {
         let expires_at = now.plus_millis(lease_ms).millis();
+        let next_due = if kinds.is_some() {
+            NEXT_DUE_OF_KINDS
+        } else {
+            NEXT_DUE
+        };
+        let sql = format!(
+            "WITH next AS ({next_due})
+             UPDATE tasks SET {LEASE_NEXT} FROM next WHERE tasks.id = next.task_id
+             RETURNING {LEASE_RETURNING}"
+        );
         // The oldest due task is either queued and due, or leased by a holder whose lease ran
         // out (it crashed). Such a task re-leases with a new token, unless that lapsed lease
         // was its last attempt: then it is dead-lettered and the next due task is tried.
         loop {
-            let row: Option<LeaseRow> = sqlx::query_as(&format!(
-                "WITH next AS ({NEXT_DUE})
-                 UPDATE tasks SET {LEASE_NEXT} FROM next WHERE tasks.id = next.task_id
-                 RETURNING {LEASE_RETURNING}"
-            ))
-            .bind(now.millis())
-            .bind(Uuid::now_v7().to_string())
-            .bind(expires_at)
-            .bind(worker)
-            .fetch_optional(&self.pool)
-            .await?;
+            let mut query = sqlx::query_as::<_, LeaseRow>(&sql)
+                .bind(now.millis())
+                .bind(Uuid::now_v7().to_string())
+                .bind(expires_at)
+                .bind(worker);
+            if let Some(kinds) = kinds {
+                query = query.bind(kinds);
+            }
+            let row: Option<LeaseRow> = query.fetch_optional(&self.pool).await?;
             match row {
                 None => return Ok(None),
                 Some(row) if row.state == TaskState::Dead.as_str() => continue,

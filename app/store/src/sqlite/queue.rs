@@ -48,14 +48,20 @@ fn fenced(
     lease.held(updated as u64)
 }
 
-/// Leases the oldest due task (see [`SqliteStore::lease`]).
+/// Leases the oldest due task (see [`SqliteStore::lease`]); with `kinds` (a JSON array of
+/// task kinds), the oldest due task of those kinds.
 fn lease_next(
     conn: &Connection,
     worker: &str,
     lease_ms: i64,
     now: Timestamp,
+    kinds: Option<&str>,
 ) -> Result<Option<LeasedTask>, StoreError> {
     let expires_at = now.plus_millis(lease_ms).millis();
+    let filter = match kinds {
+        None => "",
+        Some(_) => "AND kind IN (SELECT value FROM json_each(?5))",
+    };
     let mut statement = conn.prepare_cached(&format!(
         "UPDATE tasks SET
              state = CASE WHEN next.exhausted THEN 'dead' ELSE 'leased' END,
@@ -71,7 +77,7 @@ fn lease_next(
              updated_at = ?1
          FROM (SELECT id AS task_id,
                       state = 'leased' AND attempts >= max_attempts AS exhausted
-               FROM tasks WHERE due_at <= ?1 ORDER BY due_at LIMIT 1) AS next
+               FROM tasks WHERE due_at <= ?1 {filter} ORDER BY due_at LIMIT 1) AS next
          WHERE tasks.id = next.task_id
          RETURNING {LEASE_RETURNING}"
     ))?;
@@ -80,12 +86,17 @@ fn lease_next(
     // was its last attempt: then it is dead-lettered and the next due task is tried.
     loop {
         let token = Uuid::now_v7().to_string();
-        let row = statement
-            .query_row(
+        let row = match kinds {
+            None => statement.query_row(
                 params![now.millis(), token, expires_at, worker],
                 LeaseRow::from_sqlite,
-            )
-            .optional()?;
+            ),
+            Some(kinds) => statement.query_row(
+                params![now.millis(), token, expires_at, worker, kinds],
+                LeaseRow::from_sqlite,
+            ),
+        }
+        .optional()?;
         match row {
             None => return Ok(None),
             Some(row) if row.state == TaskState::Dead.as_str() => continue,
@@ -162,7 +173,21 @@ impl SqliteStore {
     ) -> Result<Option<LeasedTask>, StoreError> {
         let worker = worker.to_owned();
         self.writer
-            .write(move |conn| lease_next(conn, &worker, lease_ms, now))
+            .write(move |conn| lease_next(conn, &worker, lease_ms, now, None))
+            .await
+    }
+
+    pub(crate) async fn lease_kinds(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: Timestamp,
+        kinds: &[&str],
+    ) -> Result<Option<LeasedTask>, StoreError> {
+        let worker = worker.to_owned();
+        let kinds = serde_json::Value::from(kinds.to_vec()).to_string();
+        self.writer
+            .write(move |conn| lease_next(conn, &worker, lease_ms, now, Some(&kinds)))
             .await
     }
 
@@ -213,7 +238,7 @@ impl SqliteStore {
                     Err(StoreError::LeaseLost { .. }) => false,
                     Err(error) => return Err(error),
                 };
-                let next = lease_next(conn, &worker, lease_ms, now)?;
+                let next = lease_next(conn, &worker, lease_ms, now, None)?;
                 Ok(Handoff { completed, next })
             })
             .await

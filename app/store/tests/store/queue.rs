@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use redgreen_store::{FailOutcome, QueueDepth, RetryPolicy, StoreError, TaskState};
+use redgreen_store::{FailOutcome, NewTask, QueueDepth, RetryPolicy, StoreError, TaskState};
 
 use crate::harness::{T0, TestDb, task};
 
@@ -108,6 +108,39 @@ pub async fn lease_takes_the_oldest_due_task_only(db: &TestDb) {
             .id,
         not_due
     );
+}
+
+pub async fn lease_kinds_takes_only_those_kinds_oldest_first(db: &TestDb) {
+    let of_kind = |kind: &str, at: i64| NewTask {
+        kind: kind.to_owned(),
+        ..task(3, T0.plus_millis(at))
+    };
+    // A long-running kind is due first; the lane for control work must not wait behind it.
+    let run = db.store.enqueue(&of_kind("run", 1_000)).await.unwrap();
+    let reply = db.store.enqueue(&of_kind("reply", 3_000)).await.unwrap();
+    let control = db.store.enqueue(&of_kind("control", 2_000)).await.unwrap();
+    let now = T0.plus_millis(5_000);
+    let lane = ["control", "reply"];
+    for expected in [control, reply] {
+        let leased = db
+            .store
+            .lease_kinds("lane", LEASE_MS, now, &lane)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(leased.id, expected);
+        db.store.complete(&leased.lease, now).await.unwrap();
+    }
+    assert!(
+        db.store
+            .lease_kinds("lane", LEASE_MS, now, &lane)
+            .await
+            .unwrap()
+            .is_none(),
+        "the run task is not the lane's"
+    );
+    let leased = db.store.lease("any", LEASE_MS, now).await.unwrap().unwrap();
+    assert_eq!(leased.id, run);
 }
 
 pub async fn concurrent_enqueues_each_land_once_and_a_duplicate_fails_alone(db: &TestDb) {

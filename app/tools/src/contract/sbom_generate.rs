@@ -30,6 +30,25 @@ pub struct SbomGenerateOutput {
     /// Where the CycloneDX JSON document was written.
     pub sbom_path: String,
     pub packages: Vec<SbomPackage>,
-    /// SPDX license expressions found, each once.
+    /// SPDX license expressions found, each once. Lockfiles do not record licences, so this
+    /// is empty unless a source that does was read; empty means unknown, not none.
     pub licenses: Vec<String>,
+    /// The lockfiles read, repository-relative.
+    #[serde(default)]
+    pub lockfiles: Vec<String>,
+    /// Known vulnerabilities of these packages, from the operator's OSV directory (empty
+    /// when none is configured).
+    #[serde(default)]
+    pub vulnerabilities: Vec<SbomVulnerability>,
+}
+
+/// A known vulnerability of one package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SbomVulnerability {
+    /// The OSV id (`GHSA-…`, `RUSTSEC-…`, `PYSEC-…`).
+    pub id: String,
+    /// The affected package's URL.
+    pub purl: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }

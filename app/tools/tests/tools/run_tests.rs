@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redgreen_tools::{PhasePolicy, Runner, TestCommand, ToolBox, WriteScope, execute_tests};
+use redgreen_tools::{
+    CancelToken, PhasePolicy, Runner, TestCommand, ToolBox, WriteScope, execute_tests,
+};
 use serde_json::{Value, json};
 
 use crate::support::{UnsandboxedExecutor, repo_with};
@@ -85,6 +87,7 @@ async fn the_target_selects_tests_the_runners_way() {
         Some("x; touch pwned"),
         Duration::from_secs(60),
         4096,
+        &CancelToken::new(),
     )
     .unwrap();
     assert_eq!(run.command, "python3 -m unittest -v 'x; touch pwned'");
@@ -144,6 +147,7 @@ fn long_output_is_cut_to_head_and_tail() {
         None,
         Duration::from_secs(60),
         1000,
+        &CancelToken::new(),
     )
     .unwrap();
     assert!(run.truncated);

@@ -133,7 +133,14 @@ fn schemas_carry_exactly_the_contract_field_names() {
         (
             ToolName::SbomGenerate,
             &["target"],
-            &["sbom_path", "packages", "licenses"],
+            // PRODUCT.md's three, plus two additions (contracts may grow, never change).
+            &[
+                "sbom_path",
+                "packages",
+                "licenses",
+                "lockfiles",
+                "vulnerabilities",
+            ],
         ),
         (
             ToolName::OpenPr,
