@@ -28,6 +28,10 @@ pub enum AgentError {
     /// The sandbox could not run the tests (not the tests failing: that is evidence).
     #[error("the sandbox could not run the command: {0}")]
     Sandbox(String),
+    /// The repository's `setup` commands failed, or changed tracked files (setup may only add
+    /// files): the message says which command and shows the end of its output.
+    #[error("the repository's setup failed: {0}")]
+    Setup(String),
     /// Building or reading the code index.
     #[error("the code index failed: {0}")]
     Index(String),
@@ -70,9 +74,10 @@ impl AgentError {
             AgentError::Forge {
                 retryable: true, ..
             } => Failure::Transient,
-            AgentError::Forge { .. } | AgentError::Sandbox(_) | AgentError::Index(_) => {
-                Failure::NeedsHuman
-            }
+            AgentError::Forge { .. }
+            | AgentError::Sandbox(_)
+            | AgentError::Setup(_)
+            | AgentError::Index(_) => Failure::NeedsHuman,
             AgentError::Io { .. } => Failure::Transient,
             // The same constraints give the same answer: a new request is needed.
             AgentError::MissingWork(_) | AgentError::Recommendation(_) => Failure::Fatal,

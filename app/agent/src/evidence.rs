@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redgreen_core::work::{FailingTest, TestOutcome, TestSummary};
-use redgreen_tools::{CancelToken, CaseOutcome, TestCommand, TestExecutor, TestRun, execute_tests};
+use redgreen_tools::{
+    AllowedHost, CancelToken, CaseOutcome, ExecutedCommand, TestCommand, TestExecutor,
+    TestInvocation, TestRun, execute_tests,
+};
 
 use crate::error::AgentError;
 
@@ -70,6 +73,38 @@ impl TestEvidence {
         .map_err(|error| AgentError::Sandbox(format!("the test run's thread failed: {error}")))?
         .map_err(|error| AgentError::Sandbox(error.to_string()))?;
         Ok(summarize(&run))
+    }
+}
+
+impl TestEvidence {
+    /// Runs one of the repository's setup commands on `tree`, its only way out the egress
+    /// proxy allowing `egress`. A failing command is an outcome; an error means it could not
+    /// be run at all.
+    pub async fn run_setup(
+        &self,
+        tree: &Path,
+        command: &str,
+        egress: Vec<AllowedHost>,
+        timeout: Duration,
+    ) -> Result<ExecutedCommand, AgentError> {
+        let executor = self.executor.clone().map_err(AgentError::Sandbox)?;
+        let tree = tree.to_path_buf();
+        let command = command.to_owned();
+        let cancel = CancelToken::new();
+        // As for tests: an abandoned phase kills its setup run.
+        let _cancel_on_drop = cancel.cancel_on_drop();
+        tokio::task::spawn_blocking(move || {
+            executor.execute(&TestInvocation {
+                workspace: &tree,
+                command: &command,
+                timeout,
+                cancel: &cancel,
+                egress: Some(&egress),
+            })
+        })
+        .await
+        .map_err(|error| AgentError::Sandbox(format!("the setup run's thread failed: {error}")))?
+        .map_err(|error| AgentError::Sandbox(error.to_string()))
     }
 }
 

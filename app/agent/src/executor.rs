@@ -20,7 +20,7 @@ use redgreen_core::work::{
 use redgreen_git::{BotIdentity, WorkTree};
 use redgreen_indexer::{Impact, Index, Source};
 use redgreen_llm::{Budget, Gateway};
-use redgreen_tools::{PhasePolicy, SbomSettings, ToolBox, WriteScope};
+use redgreen_tools::{AllowedHost, PhasePolicy, SbomSettings, ToolBox, WriteScope};
 use tracing::{info, warn};
 
 use crate::conversation::{ConversationLimits, converse};
@@ -181,6 +181,9 @@ impl<F: Forge> PhaseExecutor<F> {
         let base = self.forge.base_commit(run).await?;
         let tree = self.fresh_tree(run, &base).await?;
         let config = read_repo_config(&tree, parse_oid(&base)?)?;
+        if run.kind != RunKind::Recommend {
+            self.set_up(&tree, &config, usage).await?;
+        }
         let (test_command, source, baseline) = if run.kind == RunKind::Recommend {
             // A recommendation changes documentation only: no test runs.
             (
@@ -238,7 +241,7 @@ impl<F: Forge> PhaseExecutor<F> {
                 retryable: false,
             })?;
         let prepared = prepared(machine)?;
-        let tree = self.tree_at(run, machine, phase).await?;
+        let tree = self.tree_at(run, machine, phase, usage).await?;
         let config = read_repo_config(&tree, parse_oid(&prepared.base_commit)?)?;
         let red_paths = machine
             .work
@@ -303,7 +306,7 @@ impl<F: Forge> PhaseExecutor<F> {
                 }))
             }
             ModelPhase::Red => {
-                self.verify_red(run, &tree, prepared, &toolbox, submitted, usage)
+                self.verify_red(&tree, prepared, &config, &toolbox, submitted, usage)
                     .await
             }
             ModelPhase::Patch => {
@@ -316,9 +319,9 @@ impl<F: Forge> PhaseExecutor<F> {
     /// not loading.
     async fn verify_red(
         &self,
-        run: &RunSpec,
         tree: &WorkTree,
         prepared: &Prepared,
+        config: &RepoConfig,
         toolbox: &ToolBox,
         submitted: serde_json::Value,
         usage: &mut Usage,
@@ -332,14 +335,16 @@ impl<F: Forge> PhaseExecutor<F> {
             ));
         }
         let diff = tree.diff_paths_to_head(&written.iter().collect::<Vec<_>>())?;
-        // Judge on a clean tree holding exactly the diff that will be committed.
+        // Judge on a clean tree holding exactly the diff that will be committed, set up
+        // again (the reset removed what setup and the model's test runs had left).
         tree.reset_to(parse_oid(&prepared.base_commit)?)?;
+        self.set_up(tree, config, usage).await?;
         tree.apply(&diff)?;
         let run_summary = self.run_tests(tree, &prepared.test_command, usage).await?;
         if let Err(evidence) = judge_red(&run_summary, &tests) {
             return Ok(Outcome::Rejected(evidence));
         }
-        info!(run = %run.id, tests = ?tests, "red verified");
+        info!(tests = ?tests, "red verified");
         Ok(succeeded(PhaseOutput::Red(RedProof {
             tests,
             rationale,
@@ -396,7 +401,7 @@ impl<F: Forge> PhaseExecutor<F> {
         usage: &mut Usage,
     ) -> Result<Outcome, AgentError> {
         let prepared = prepared(machine)?;
-        let tree = self.tree_at(run, machine, RunState::Green).await?;
+        let tree = self.tree_at(run, machine, RunState::Green, usage).await?;
         let suite = self.run_tests(&tree, &prepared.test_command, usage).await?;
         if run.kind == RunKind::Test {
             // `@redgreen test` reports what it saw; there is nothing to verify.
@@ -425,7 +430,9 @@ impl<F: Forge> PhaseExecutor<F> {
         run: &RunSpec,
         machine: &Machine,
     ) -> Result<Outcome, AgentError> {
-        let tree = self.tree_at(run, machine, RunState::Planning).await?;
+        let tree = self
+            .tree_at(run, machine, RunState::Planning, &mut Usage::default())
+            .await?;
         let placed = recommend_for(run, tree.path())?;
         Ok(succeeded(PhaseOutput::Planned {
             plan: recommendation::plan_of(&placed),
@@ -440,7 +447,9 @@ impl<F: Forge> PhaseExecutor<F> {
         run: &RunSpec,
         machine: &Machine,
     ) -> Result<Outcome, AgentError> {
-        let tree = self.tree_at(run, machine, RunState::Publishing).await?;
+        let tree = self
+            .tree_at(run, machine, RunState::Publishing, &mut Usage::default())
+            .await?;
         let placed = recommend_for(run, tree.path())?;
         for (relative, content) in &placed.files {
             let path = tree.path().join(relative);
@@ -477,7 +486,9 @@ impl<F: Forge> PhaseExecutor<F> {
         if run.kind == RunKind::Recommend {
             return self.publish_recommendation(run, machine).await;
         }
-        let tree = self.tree_at(run, machine, RunState::Publishing).await?;
+        let tree = self
+            .tree_at(run, machine, RunState::Publishing, &mut Usage::default())
+            .await?;
         let head = tree.head()?.to_string();
         let prepared = prepared(machine)?;
         let (branch, title) = match run.kind {
@@ -560,6 +571,67 @@ impl<F: Forge> PhaseExecutor<F> {
         summary
     }
 
+    /// Runs the repository's `setup` commands on `tree` (at the base commit, clean) in the
+    /// sandbox, whose only way out is the egress proxy allowing the repository's `egress`
+    /// hosts. Setup may only add files: what it adds is excluded from git for this clone (so
+    /// it is in no diff, commit or index), and a setup that changes a tracked file fails.
+    /// Every phase that runs repository code sets up again on its freshly reset tree, so no
+    /// phase depends on what an earlier phase's sandboxed code left behind (ADR 0008).
+    async fn set_up(
+        &self,
+        tree: &WorkTree,
+        config: &RepoConfig,
+        usage: &mut Usage,
+    ) -> Result<(), AgentError> {
+        if config.setup.is_empty() {
+            return Ok(());
+        }
+        let egress = config
+            .egress
+            .iter()
+            .map(|host| {
+                host.parse::<AllowedHost>().map_err(|error| {
+                    AgentError::Setup(format!("egress host `{host}` is not usable: {error}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for command in &config.setup {
+            let started = Instant::now();
+            let ran = self
+                .tests
+                .run_setup(
+                    tree.path(),
+                    command,
+                    egress.clone(),
+                    self.settings.test_timeout,
+                )
+                .await;
+            usage.test_ms += u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let ran = ran?;
+            if ran.exit_code != Some(0) {
+                let ending = match (ran.timed_out, ran.exit_code) {
+                    (true, _) => "timed out".to_owned(),
+                    (false, Some(code)) => format!("exited with status {code}"),
+                    (false, None) => "was killed".to_owned(),
+                };
+                return Err(AgentError::Setup(format!(
+                    "`{command}` {ending}; the end of its output:\n{}",
+                    output_tail(&ran.stdout, &ran.stderr)
+                )));
+            }
+        }
+        let changed = tree.changed_tracked_paths()?;
+        if !changed.is_empty() {
+            return Err(AgentError::Setup(format!(
+                "it changed tracked files ({}); setup may only add files",
+                changed.join(", ")
+            )));
+        }
+        let added = tree.exclude_untracked()?;
+        info!(commands = config.setup.len(), added = added.len(), "set up");
+        Ok(())
+    }
+
     /// A new work tree at `commit`, replacing whatever the run had.
     async fn fresh_tree(&self, run: &RunSpec, commit: &str) -> Result<WorkTree, AgentError> {
         let dir = self.tree_dir(run);
@@ -577,15 +649,16 @@ impl<F: Forge> PhaseExecutor<F> {
         Ok(WorkTree::open(&dir)?)
     }
 
-    /// The work tree as `phase` must find it: the base commit, then the red commit and the
-    /// patch commit of the phases before it. A patch retried after a failed green starts
-    /// from the previous patch, uncommitted, so the model improves it rather than starting
-    /// over.
+    /// The work tree as `phase` must find it: the base commit, set up when the phase runs
+    /// repository code (red, patch, green), then the red commit and the patch commit of the
+    /// phases before it. A patch retried after a failed green starts from the previous
+    /// patch, uncommitted, so the model improves it rather than starting over.
     async fn tree_at(
         &self,
         run: &RunSpec,
         machine: &Machine,
         phase: RunState,
+        usage: &mut Usage,
     ) -> Result<WorkTree, AgentError> {
         let prepared = prepared(machine)?;
         let base = parse_oid(&prepared.base_commit)?;
@@ -595,6 +668,13 @@ impl<F: Forge> PhaseExecutor<F> {
             Err(_) => self.fresh_tree(run, &prepared.base_commit).await?,
         };
         tree.reset_to(base)?;
+        // On the clean base, so that what setup adds is told apart from the run's own changes.
+        if matches!(phase, RunState::Red | RunState::Patch | RunState::Green)
+            && run.kind != RunKind::Recommend
+        {
+            let config = read_repo_config(&tree, base)?;
+            self.set_up(&tree, &config, usage).await?;
+        }
         let at = run.created_at_seconds;
         let identity = &self.settings.identity;
         let follow_up = run.kind == RunKind::FollowUp;
@@ -670,6 +750,25 @@ fn read_repo_config(tree: &WorkTree, base: git2::Oid) -> Result<RepoConfig, Agen
         }
         None => Ok(RepoConfig::default()),
     }
+}
+
+/// The last 1,500 bytes of a command's stdout and stderr, for a person to see why it failed.
+fn output_tail(stdout: &str, stderr: &str) -> String {
+    const TAIL: usize = 1500;
+    let both = format!(
+        "{}{}",
+        stdout.trim_end(),
+        if stderr.trim().is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", stderr.trim_end())
+        }
+    );
+    let mut start = both.len().saturating_sub(TAIL);
+    while !both.is_char_boundary(start) {
+        start += 1;
+    }
+    both[start..].to_owned()
 }
 
 fn parse_oid(commit: &str) -> Result<git2::Oid, AgentError> {

@@ -332,8 +332,11 @@ fn write_run(body: &mut String, run: &TestSummary) {
     }
     if !run.excerpt.is_empty() {
         let excerpt = truncate(&run.excerpt, 3000);
-        let fence = "`".repeat(longest_backtick_run(&excerpt).max(2) + 1);
-        let _ = writeln!(body, "{fence}text\n{excerpt}\n{fence}\n");
+        let _ = writeln!(
+            body,
+            "{}\n",
+            redgreen_core::untrusted::markdown_code_block(&excerpt)
+        );
     }
 }
 
@@ -474,10 +477,6 @@ fn code_list(items: &[String]) -> String {
 /// comment hides anything.
 fn neutralise(text: &str) -> String {
     redgreen_core::untrusted::sanitize_untrusted(text).replace('@', "@\u{200B}")
-}
-
-fn longest_backtick_run(text: &str) -> usize {
-    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -52,3 +52,13 @@ pub fn sanitize_untrusted(text: &str) -> String {
     }
     out
 }
+
+/// `text` as a fenced Markdown code block that nothing in it can close: the fence is one
+/// backtick longer than its longest run of backticks (at least three). Untrusted output
+/// (test logs, setup output, error messages quoting them) rendered on GitHub this way cannot
+/// mention people, add links or break the comment's layout.
+pub fn markdown_code_block(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{text}\n{fence}")
+}

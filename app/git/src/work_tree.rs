@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use git2::build::CheckoutBuilder;
 use git2::{
-    ApplyLocation, Diff, DiffFormat, DiffOptions, IndexAddOption, Oid, Repository, Signature, Time,
+    ApplyLocation, Diff, DiffFormat, DiffOptions, IndexAddOption, Oid, Repository, Signature,
+    Status, StatusOptions, Time,
 };
 
 use crate::{BotIdentity, GitError};
@@ -195,6 +196,86 @@ impl WorkTree {
         let signature = Signature::new(&identity.name, &identity.email, &Time::new(seconds, 0))
             .map_err(|error| GitError::from_git2("commit", &error, None))?;
         commit_all(&self.repository("commit")?, message, &signature)
+    }
+
+    /// Tracked files whose working copy differs from the index (changed, deleted, or of
+    /// another type), sorted.
+    pub fn changed_tracked_paths(&self) -> Result<Vec<String>, GitError> {
+        let repo = self.repository("status")?;
+        let fail = |error: git2::Error| GitError::from_git2("status", &error, None);
+        let mut options = StatusOptions::new();
+        options.include_untracked(false).include_ignored(false);
+        let statuses = repo.statuses(Some(&mut options)).map_err(fail)?;
+        let mut paths: Vec<String> = statuses
+            .iter()
+            .filter(|entry| {
+                entry.status().intersects(
+                    Status::WT_MODIFIED
+                        | Status::WT_DELETED
+                        | Status::WT_TYPECHANGE
+                        | Status::WT_RENAMED,
+                )
+            })
+            .map(|entry| entry.path().map(str::to_owned).map_err(fail))
+            .collect::<Result<_, _>>()?;
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// Ignores, for this clone only (`.git/info/exclude`), every path that is untracked and
+    /// not ignored yet: what a setup command added to the tree (a virtualenv, installed
+    /// packages, a build) then stays out of diffs, commits and the code index. Returns the
+    /// paths added (an untracked directory as one `dir/` entry), sorted.
+    pub fn exclude_untracked(&self) -> Result<Vec<String>, GitError> {
+        let repo = self.repository("exclude")?;
+        let fail = |error: git2::Error| GitError::from_git2("exclude", &error, None);
+        let mut options = StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(false)
+            .include_ignored(false);
+        let statuses = repo.statuses(Some(&mut options)).map_err(fail)?;
+        let mut paths: Vec<String> = statuses
+            .iter()
+            .filter(|entry| entry.status().contains(Status::WT_NEW))
+            .map(|entry| entry.path().map(str::to_owned).map_err(fail))
+            .collect::<Result<_, _>>()?;
+        paths.sort();
+        if paths.is_empty() {
+            return Ok(paths);
+        }
+        let exclude = repo.path().join("info").join("exclude");
+        let io = |source: std::io::Error| GitError::Io {
+            operation: "writing .git/info/exclude",
+            source,
+        };
+        let mut text = match std::fs::read_to_string(&exclude) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(error) => return Err(io(error)),
+        };
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for path in &paths {
+            // Anchored at the root, every pattern character taken literally.
+            let mut pattern = String::from("/");
+            for c in path.chars() {
+                if matches!(c, '*' | '?' | '[' | ']' | '\\' | '!' | '#' | ' ') {
+                    pattern.push('\\');
+                }
+                pattern.push(c);
+            }
+            if !text.lines().any(|line| line == pattern) {
+                text.push_str(&pattern);
+                text.push('\n');
+            }
+        }
+        if let Some(parent) = exclude.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&exclude, text).map_err(io)?;
+        Ok(paths)
     }
 
     fn repository(&self, operation: &'static str) -> Result<Repository, GitError> {

@@ -105,7 +105,10 @@ fn progress_body(run: &RunRecord, machine: &Machine, bot_name: &str, marker: &st
         .as_deref()
         .filter(|_| matches!(state, RunState::NeedsHuman | RunState::Failed))
     {
-        body.push_str(&format!("\n\n> {reason}"));
+        // The reason may quote untrusted output (a test log, a setup command's): shown as
+        // code, it can neither mention anyone nor break out of its place.
+        body.push_str("\n\n");
+        body.push_str(&redgreen_core::untrusted::markdown_code_block(reason));
     }
     if state == RunState::NeedsHuman {
         body.push_str(&format!(

@@ -41,9 +41,9 @@ pub use integrity::{
     working_tree_changes,
 };
 pub use policy::{PhasePolicy, WriteRule};
-/// The token a test run is cancelled with (the sandbox's own), for callers of
-/// [`execute_tests`] that do not otherwise depend on the sandbox crate.
-pub use redgreen_sandbox::CancelToken;
+/// The token a test run is cancelled with and the hosts a setup command may reach (the
+/// sandbox's own types), for callers that do not otherwise depend on the sandbox crate.
+pub use redgreen_sandbox::{AllowedHost, CancelToken};
 pub use report::{
     CaseOutcome, TestCase, TestReport, is_collection_or_syntax_error, parse_junit_xml, parse_report,
 };

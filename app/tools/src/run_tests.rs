@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use redgreen_sandbox::{CancelToken, Limits, Network, RunRequest, Sandbox, Toolchain};
+use redgreen_sandbox::{AllowedHost, CancelToken, Limits, Network, RunRequest, Sandbox, Toolchain};
 
 use crate::contract::{FailingTest, RunTestsOutput};
 use crate::error::ToolError;
@@ -27,6 +27,10 @@ pub struct TestInvocation<'a> {
     /// Cancelled when the caller gives up on the run: the executor ends the command's whole
     /// process tree as soon as it can.
     pub cancel: &'a CancelToken,
+    /// `None`: no network at all (tests, and everything the model asks for). `Some`: the
+    /// repository's setup commands, whose only way out is the egress proxy allowing these
+    /// hosts.
+    pub egress: Option<&'a [AllowedHost]>,
 }
 
 /// What an executor saw.
@@ -48,7 +52,8 @@ pub trait TestExecutor: Send + Sync {
     fn execute(&self, invocation: &TestInvocation<'_>) -> Result<ExecutedCommand, ToolError>;
 }
 
-/// The production executor: the redgreen sandbox, no network, the workspace read-write.
+/// The production executor: the redgreen sandbox, the workspace read-write, no network but
+/// the setup commands' egress proxy.
 #[derive(Debug, Clone)]
 pub struct SandboxExecutor {
     sandbox: Arc<Sandbox>,
@@ -104,7 +109,12 @@ impl TestExecutor for SandboxExecutor {
             timeout: invocation.timeout,
             ..self.limits.clone()
         };
-        request.network = Network::None;
+        request.network = match invocation.egress {
+            None => Network::None,
+            Some(hosts) => Network::Proxy {
+                allowed_hosts: hosts.to_vec(),
+            },
+        };
         request.cancel = Some(invocation.cancel.clone());
         let run = self.sandbox.run(&request)?;
         Ok(ExecutedCommand {
@@ -220,6 +230,7 @@ pub fn execute_tests(
         command: &line,
         timeout,
         cancel,
+        egress: None,
     })?;
     let mut report = parse_report(command.runner, &executed.stdout, &executed.stderr);
     if matches!(command.runner, Runner::Maven | Runner::Gradle) {

@@ -1,6 +1,6 @@
 //! Untrusted-text hygiene: what GitHub does not show must not reach a prompt.
 
-use redgreen_core::untrusted::sanitize_untrusted;
+use redgreen_core::untrusted::{markdown_code_block, sanitize_untrusted};
 
 #[test]
 fn html_comments_are_removed_even_unterminated() {
@@ -42,4 +42,22 @@ fn ordinary_text_is_untouched() {
     let text = "Crash in `parse_header` when the value is empty:\n\n```\nKeyError: 'a'\n```\n";
     assert_eq!(sanitize_untrusted(text), text);
     assert_eq!(sanitize_untrusted("naïve café ✓ 日本"), "naïve café ✓ 日本");
+}
+
+#[test]
+fn a_code_block_cannot_be_closed_from_inside() {
+    assert_eq!(
+        markdown_code_block("exit 1\n@octocat"),
+        "```text\nexit 1\n@octocat\n```"
+    );
+    let hostile = "log ```` then\n```\n# Heading @someone";
+    let block = markdown_code_block(hostile);
+    assert!(block.starts_with("`````text\n"), "{block}");
+    assert!(block.ends_with("\n`````"), "{block}");
+    // The only lines that are fences are the first and the last.
+    let fences = block
+        .lines()
+        .filter(|line| line.trim_start().starts_with("`````"))
+        .count();
+    assert_eq!(fences, 2, "{block}");
 }

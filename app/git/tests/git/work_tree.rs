@@ -150,3 +150,45 @@ fn read_at_gives_a_file_as_the_commit_has_it_whatever_the_tree_says() {
     // A directory is not a file.
     assert_eq!(tree.read_at(base, "src").unwrap(), None);
 }
+
+#[test]
+fn what_setup_adds_is_excluded_and_a_changed_tracked_file_is_reported() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("setup-products");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let root = tree.path().to_path_buf();
+    assert_eq!(tree.changed_tracked_paths().unwrap(), Vec::<String>::new());
+    std::fs::create_dir_all(root.join(".venv/lib")).unwrap();
+    std::fs::write(root.join(".venv/lib/site.py"), "installed").unwrap();
+    std::fs::write(root.join("odd [name]*.txt"), "generated").unwrap();
+
+    assert_eq!(
+        tree.exclude_untracked().unwrap(),
+        [".venv/", "odd [name]*.txt"]
+    );
+    assert_eq!(
+        tree.diff_to_head().unwrap(),
+        "",
+        "excluded paths are in no diff"
+    );
+    // A second pass adds nothing twice, and a new file is still seen.
+    std::fs::write(root.join("model_wrote.py"), "x = 1\n").unwrap();
+    assert_eq!(tree.exclude_untracked().unwrap(), ["model_wrote.py"]);
+    let exclude = std::fs::read_to_string(root.join(".git/info/exclude")).unwrap_or_default();
+    assert_eq!(
+        exclude.lines().filter(|line| *line == "/.venv/").count(),
+        1,
+        "{exclude}"
+    );
+    assert!(exclude.contains("/odd\\ \\[name\\]\\*.txt"), "{exclude}");
+
+    std::fs::write(root.join("src/lib.rs"), "changed by setup").unwrap();
+    std::fs::remove_file(root.join("README.md")).unwrap();
+    assert_eq!(
+        tree.changed_tracked_paths().unwrap(),
+        ["README.md", "src/lib.rs"]
+    );
+    // A reset removes what setup added; the exclusions stay for the next setup.
+    tree.reset_to(first.parse().unwrap()).unwrap();
+    assert!(!root.join(".venv").exists());
+}

@@ -2,6 +2,10 @@
 //! scripted model server standing in for the provider, real git, and the real sandbox running
 //! the tests. What the loop leaves behind is checked from the outside: the branch's commits,
 //! the tests run on each, the PR body, and every request the model received.
+//!
+//! A repository with `setup` commands fetches a dependency through the egress proxy from a
+//! host-side server before every phase that runs its code; what setup adds never reaches the
+//! branch, and a setup that cannot reach its host parks the run before any model call.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,6 +16,8 @@ use redgreen_testkit::calculator::{
     script_happy_path, submit_patch, submit_red, write_red_test,
 };
 use serde_json::{Value, json};
+
+use super::support::http_server_on_loopback;
 
 /// Secrets the process holds; none may reach the model.
 const WEBHOOK_SECRET: &str = "whsec-do-not-leak-4f1c9a";
@@ -50,6 +56,24 @@ async fn redgreen_run(repo: &Path, data: &Path, model: &ModelServer) -> Finished
     let result: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("no JSON result ({e}): {stdout}\nstderr: {stderr}"));
     Finished { result, stderr }
+}
+
+/// The files `commit` changes against `parent`.
+fn files_changed(
+    git: &git2::Repository,
+    commit: &git2::Commit,
+    parent: &git2::Commit,
+) -> Vec<String> {
+    let diff = git
+        .diff_tree_to_tree(
+            Some(&parent.tree().unwrap()),
+            Some(&commit.tree().unwrap()),
+            None,
+        )
+        .unwrap();
+    diff.deltas()
+        .map(|d| d.new_file().path().unwrap().display().to_string())
+        .collect()
 }
 
 /// Runs the repository's tests at `commit` in a fresh clone; true when they pass.
@@ -122,18 +146,8 @@ async fn the_happy_path_leaves_a_branch_with_a_failing_test_then_the_fix() {
         base.id(),
         git.head().unwrap().peel_to_commit().unwrap().id()
     );
-    let changed = |commit: &git2::Commit, parent: &git2::Commit| {
-        let diff = git
-            .diff_tree_to_tree(
-                Some(&parent.tree().unwrap()),
-                Some(&commit.tree().unwrap()),
-                None,
-            )
-            .unwrap();
-        diff.deltas()
-            .map(|d| d.new_file().path().unwrap().display().to_string())
-            .collect::<Vec<_>>()
-    };
+    let changed =
+        |commit: &git2::Commit, parent: &git2::Commit| files_changed(&git, commit, parent);
     assert_eq!(changed(&red, &base), vec!["tests/test_add.py"]);
     assert_eq!(changed(&head, &red), vec!["calc.py"]);
     assert_eq!(red.author().name().ok(), Some("redgreen[bot]"));
@@ -360,4 +374,141 @@ async fn a_spent_token_budget_parks_the_run_before_the_next_model_call() {
     assert_eq!(model.requests().len(), 1, "no call was made past the cap");
     let error = result["last_error"].as_str().unwrap();
     assert!(error.contains("budget"), "{error}");
+}
+
+/// The host-side server a setup command downloads `dep_module.py` from.
+struct DependencyServer {
+    url: String,
+    host: String,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn dependency_server() -> DependencyServer {
+    let (port, requests) = http_server_on_loopback("VALUE = 42\n");
+    DependencyServer {
+        url: format!("http://127.0.0.1:{port}/dep_module.py"),
+        host: format!("127.0.0.1:{port}"),
+        requests,
+    }
+}
+
+/// The calculator with a setup step that downloads `dep_module.py` (untracked) from `url`
+/// through the egress proxy, allowed to reach `egress`, and a test that needs it.
+fn repository_with_setup(dir: &Path, url: &str, egress: &str) {
+    let config =
+        format!("{CONFIG}setup: [\"python3 tools/fetch_dep.py\"]\negress: [\"{egress}\"]\n");
+    repository_with_config(dir, &config).unwrap();
+    let files = [
+        (
+            "tools/fetch_dep.py",
+            "import urllib.request\n\
+             url = open('tools/dep_url.txt').read().strip()\n\
+             body = urllib.request.urlopen(url, timeout=20).read().decode()\n\
+             open('dep_module.py', 'w').write(body)\n\
+             print('fetched', url)\n"
+                .to_owned(),
+        ),
+        ("tools/dep_url.txt", format!("{url}\n")),
+        (
+            "tests/test_dep.py",
+            "import unittest\n\nimport dep_module\n\n\n\
+             class DepTest(unittest.TestCase):\n\
+             \x20   def test_the_dependency_is_set_up(self):\n\
+             \x20       self.assertEqual(dep_module.VALUE, 42)\n"
+                .to_owned(),
+        ),
+    ];
+    for (path, content) in &files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+    let repo = git2::Repository::open(dir).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("Dev", "dev@example.invalid").unwrap();
+    let parent = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.commit(
+        Some("HEAD"),
+        &signature,
+        &signature,
+        "Fetch the dependency in setup",
+        &tree,
+        &[&parent],
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn setup_fetches_through_the_egress_proxy_before_every_phase_and_stays_off_the_branch() {
+    let server = dependency_server();
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository_with_setup(repo.path(), &server.url, &server.host);
+    let model = ModelServer::start().await;
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    // Green compares the suite with the baseline: had any phase run without its setup,
+    // test_dep would fail there and the patch would be rejected.
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::SeqCst),
+        5,
+        "a fetch on every clean tree that runs the repository's code: prepare, red, red's \
+         verification, patch, green"
+    );
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let head = git
+        .find_reference(&format!(
+            "refs/heads/{}",
+            result["branch"].as_str().unwrap()
+        ))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let tree = head.tree().unwrap();
+    assert!(
+        tree.get_path(Path::new("dep_module.py")).is_err(),
+        "what setup added is not on the branch"
+    );
+    let mut touched = Vec::new();
+    let mut commit = head.clone();
+    while commit.message().ok() != Some("Fetch the dependency in setup") {
+        let parent = commit.parent(0).unwrap();
+        touched.extend(files_changed(&git, &commit, &parent));
+        commit = parent;
+    }
+    touched.sort();
+    assert_eq!(touched, ["calc.py", "tests/test_add.py"]);
+    assert_no_secret_reached_the_model(&model);
+}
+
+#[tokio::test]
+async fn a_setup_that_cannot_reach_its_host_parks_the_run_before_the_model() {
+    let server = dependency_server();
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // The allowed host is another port: the proxy refuses the fetch.
+    repository_with_setup(repo.path(), &server.url, "127.0.0.1:9");
+    let model = ModelServer::start().await;
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "needs_human", "{result}\n{stderr}");
+    let error = result["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("setup failed") && error.contains("python3 tools/fetch_dep.py"),
+        "{error}"
+    );
+    assert!(
+        error.contains("403"),
+        "the proxy's refusal is shown: {error}"
+    );
+    assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(model.requests().is_empty(), "no model call before setup");
 }

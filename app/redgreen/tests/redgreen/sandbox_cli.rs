@@ -2,8 +2,6 @@
 //! command confined to its workspace, prints the result object on stderr's last line and exits
 //! like the command (124 on timeout, 137 when killed for memory).
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
 
 fn sandbox_run(workspace: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -135,21 +133,7 @@ fn a_memory_hog_is_killed_and_exits_137() {
 
 #[test]
 fn net_proxy_lets_through_only_the_allowed_hosts() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
-            );
-        }
-    });
+    let (port, _) = super::support::http_server_on_loopback("hello");
     let dir = tempfile::tempdir().unwrap();
     let allowed = format!("127.0.0.1:{port}");
     let script = format!(
