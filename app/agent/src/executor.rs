@@ -19,7 +19,7 @@ use redgreen_core::work::{
 };
 use redgreen_git::{BotIdentity, WorkTree};
 use redgreen_indexer::{Impact, Index, Source};
-use redgreen_llm::{Budget, Gateway};
+use redgreen_llm::{Budget, Gateway, Spent};
 use redgreen_tools::{AllowedHost, PhasePolicy, SbomSettings, ToolBox, WriteScope};
 use tracing::{info, warn};
 
@@ -109,7 +109,7 @@ impl<F: Forge> PhaseExecutor<F> {
         let result = match phase {
             RunState::Preparing => self.prepare(run, &mut usage).await,
             RunState::Planning if run.kind == RunKind::Recommend => {
-                self.plan_recommendation(run, machine).await
+                self.plan_recommendation(run, machine, &mut usage).await
             }
             RunState::Planning | RunState::Red | RunState::Patch => {
                 self.converse(run, machine, phase, &mut usage).await
@@ -287,11 +287,7 @@ impl<F: Forge> PhaseExecutor<F> {
             self.settings.conversation,
         )
         .await;
-        usage.input_tokens = budget.spent.input_tokens - before.input_tokens;
-        usage.output_tokens = budget.spent.output_tokens - before.output_tokens;
-        usage.usd_micros = ((budget.spent.usd - before.usd) * 1_000_000.0).round() as u64;
-        usage.model_ms = budget.spent.model_ms - before.model_ms;
-        usage.model_calls = budget.spent.calls - before.calls;
+        add_model_usage(usage, &before, &budget.spent);
         let submitted = conversation?;
         match model_phase {
             ModelPhase::Planning => {
@@ -425,17 +421,41 @@ impl<F: Forge> PhaseExecutor<F> {
 
     /// Planning of a recommendation: the ranking itself, no model. Constraints that cannot
     /// be met end the run here, with the explanation.
+    ///
+    /// With a model configured, the model is also asked for the ADR's context paragraph from
+    /// the ranking; it is kept in the plan only if every number and product name in it comes
+    /// from the ranking, so that publishing (which renders again) writes the same bytes.
     async fn plan_recommendation(
         &self,
         run: &RunSpec,
         machine: &Machine,
+        usage: &mut Usage,
     ) -> Result<Outcome, AgentError> {
         let tree = self
             .tree_at(run, machine, RunState::Planning, &mut Usage::default())
             .await?;
-        let placed = recommend_for(run, tree.path())?;
+        let placed = recommend_for(run, tree.path(), None)?;
+        let narrative = match &self.settings.gateway {
+            None => None,
+            Some(gateway) => {
+                let base = parse_oid(&prepared(machine)?.base_commit)?;
+                let config = read_repo_config(&tree, base)?;
+                let mut budget = budget_for(machine);
+                let before = budget.spent.clone();
+                let narrative = recommendation::write_narrative(
+                    gateway,
+                    &mut budget,
+                    &placed,
+                    &run.instructions,
+                    config.model,
+                )
+                .await;
+                add_model_usage(usage, &before, &budget.spent);
+                Some(narrative)
+            }
+        };
         Ok(succeeded(PhaseOutput::Planned {
-            plan: recommendation::plan_of(&placed),
+            plan: recommendation::plan_of(&placed, narrative.as_ref()),
             red_needed: false,
         }))
     }
@@ -450,7 +470,13 @@ impl<F: Forge> PhaseExecutor<F> {
         let tree = self
             .tree_at(run, machine, RunState::Publishing, &mut Usage::default())
             .await?;
-        let placed = recommend_for(run, tree.path())?;
+        let narrative = machine
+            .work
+            .plan
+            .as_ref()
+            .and_then(|plan| plan.get("narrative"))
+            .and_then(serde_json::Value::as_str);
+        let placed = recommend_for(run, tree.path(), narrative)?;
         for (relative, content) in &placed.files {
             let path = tree.path().join(relative);
             if let Some(parent) = path.parent() {
@@ -475,7 +501,7 @@ impl<F: Forge> PhaseExecutor<F> {
             tree: tree.path().to_path_buf(),
             head: head.to_string(),
             title: format!("ADR: {ADR_TITLE}"),
-            body: recommendation::pr_body(run, &placed),
+            body: recommendation::pr_body(run, &placed, narrative.is_some()),
             check: None,
         };
         let published = self.forge.publish(run, &publication).await?;
@@ -734,6 +760,15 @@ fn budget_for(machine: &Machine) -> Budget {
     budget.spent.wall_ms = machine.usage.wall_ms;
     budget.spent.model_ms = machine.usage.model_ms;
     budget
+}
+
+/// Adds what the gateway spent between `before` and `after` to a phase's usage.
+fn add_model_usage(usage: &mut Usage, before: &Spent, after: &Spent) {
+    usage.input_tokens += after.input_tokens - before.input_tokens;
+    usage.output_tokens += after.output_tokens - before.output_tokens;
+    usage.usd_micros += ((after.usd - before.usd) * 1_000_000.0).round() as u64;
+    usage.model_ms += after.model_ms - before.model_ms;
+    usage.model_calls += after.calls - before.calls;
 }
 
 /// The repository's `.github/redgreen.yml` as the base commit has it: never as the work tree

@@ -25,13 +25,15 @@ pub struct RepositoryAdr {
 /// Ranks the catalog for `constraints` (the text of the mention: free words and/or a fenced
 /// YAML block) and renders the ADR titled `title`, dated `date` (`YYYY-MM-DD`), for the
 /// repository checked out at `repo`. Reads only the repository's ADR folders and its
-/// `.adr-dir` and `.github/redgreen.yml`.
+/// `.adr-dir` and `.github/redgreen.yml`. A model-written `narrative` replaces the template's
+/// context paragraph only if it passes [`crate::check_narrative`].
 pub fn repository_adr(
     catalog: &Catalog,
     constraints: &str,
     repo: &Path,
     title: &str,
     date: &str,
+    narrative: Option<&str>,
 ) -> Result<RepositoryAdr, RecommendError> {
     let (constraints, unknown) = Constraints::parse(constraints, catalog);
     let recommendation = recommend(catalog, &constraints)?;
@@ -39,7 +41,7 @@ pub fn repository_adr(
         title,
         date,
         decision_makers: &[],
-        narrative: None,
+        narrative,
     })?;
     let spec = recommendation.infrastructure_spec(title)?;
     let (configured, existing) = adr_folders(repo);

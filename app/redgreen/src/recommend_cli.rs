@@ -95,7 +95,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let adr = recommendation.render_adr(&context)?;
     let mut files = Vec::new();
     if let Some(repo) = &args.out {
-        let placed = repository_adr(&catalog, &text, repo, &args.title, &date)?;
+        let placed = repository_adr(&catalog, &text, repo, &args.title, &date, None)?;
         for (relative, content) in placed.files {
             let path = repo.join(&relative);
             if let Some(parent) = path.parent() {

@@ -14,7 +14,8 @@
 //! - A run out of budget parks, and `@redgreen continue` finishes it.
 //! - `@redgreen cancel` while the sandbox runs the suite kills the sandboxed processes.
 //! - `@redgreen recommend` opens one ADR pull request with no model; impossible constraints
-//!   are explained and open nothing.
+//!   are explained and open nothing. With a model, its context paragraph is used only when
+//!   every number and product name in it comes from the ranking.
 
 use std::path::Path;
 use std::time::Duration;
@@ -530,6 +531,64 @@ async fn a_recommend_mention_opens_one_adr_pull_request_without_a_model() {
     assert_eq!(summaries.len(), 1, "one summary comment");
     assert!(scenario.github.check_runs(REPO).is_empty());
     scenario.assert_clean();
+}
+
+/// The ADR on the recommendation branch after `@redgreen recommend`, with the model saying
+/// `narrative`, and the pull request's body.
+async fn recommend_with_narrative(narrative: &str, delivery: &str) -> (String, String, Scenario) {
+    let scenario = Scenario::start().await;
+    scenario.model.push_text(narrative);
+    let serve = ServeProcess::start_with_env(&scenario.github, &scenario.model_env()).await;
+    scenario
+        .comment(
+            &serve,
+            ISSUE,
+            "@redgreen recommend a python service on aws, soc2",
+            delivery,
+        )
+        .await;
+    run_reaches(&serve, "done").await;
+    let logs = serve.stop().await;
+    let (pull, _, head) = scenario.only_pull(&logs);
+    let adr = git_show(
+        &scenario.remote.repo_path(REPO),
+        &format!("{head}:docs/decisions/0001-technology-stack.md"),
+    );
+    (adr, pull["body"].as_str().unwrap().to_owned(), scenario)
+}
+
+#[tokio::test]
+async fn a_model_writes_the_context_of_the_adr_only_from_the_ranking() {
+    let prose = "The service needs a stack that its small team can run on the cloud it \
+                 already uses, and its compliance goal shapes every layer below.";
+    let (adr, body, scenario) = recommend_with_narrative(prose, "agent-e2e-narrative").await;
+    let context = adr
+        .split("## Context and Problem Statement\n\n")
+        .nth(1)
+        .unwrap();
+    assert!(context.starts_with(prose), "{adr}");
+    assert!(
+        body.contains("a model wrote only the context paragraph"),
+        "{body}"
+    );
+    // One call, with the ranking as its evidence and no tools.
+    let requests = scenario.model.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].raw_body.contains("catalog_version"));
+    scenario.assert_clean();
+
+    // Invented numbers and products are refused: the template's text is used instead.
+    let invented = "It serves 73123 requests per second on HyperScaleDB.";
+    let (adr, body, _) = recommend_with_narrative(invented, "agent-e2e-invented").await;
+    assert!(
+        !adr.contains("73123") && !adr.contains("HyperScaleDB"),
+        "{adr}"
+    );
+    assert!(
+        adr.contains("The project needs a technology stack across"),
+        "{adr}"
+    );
+    assert!(body.contains("no model wrote it"), "{body}");
 }
 
 #[tokio::test]
