@@ -118,6 +118,29 @@ impl Language {
         }
     }
 
+    /// The compiled `sast_scan` query (`queries/<lang>/sast.scm`), built once per process;
+    /// `None` for a language without security rules.
+    pub(crate) fn sast_query(self) -> Result<Option<&'static Query>> {
+        const JS: &str = include_str!("../queries/javascript/sast.scm");
+        const C: &str = include_str!("../queries/c/sast.scm");
+        let source = match self {
+            Language::Python => include_str!("../queries/python/sast.scm"),
+            Language::JavaScript | Language::TypeScript | Language::Tsx => JS,
+            Language::C | Language::Cpp => C,
+            Language::Rust | Language::Go | Language::Java | Language::Ruby => return Ok(None),
+        };
+        static QUERIES: [OnceLock<std::result::Result<Query, String>>; 10] =
+            [const { OnceLock::new() }; 10];
+        QUERIES[self as usize]
+            .get_or_init(|| Query::new(&self.grammar(), source).map_err(|e| e.to_string()))
+            .as_ref()
+            .map(Some)
+            .map_err(|message| IndexError::Grammar {
+                language: self.name(),
+                message: message.clone(),
+            })
+    }
+
     /// The compiled tag query, built once per process (compiling takes milliseconds, parsing a
     /// file microseconds).
     pub(crate) fn tags_query(self) -> Result<&'static Query> {

@@ -26,6 +26,7 @@ mod language;
 mod localize;
 mod parse;
 mod repo_map;
+mod sast;
 mod schema;
 mod search;
 mod skip;
@@ -41,6 +42,9 @@ pub use language::Language;
 pub use localize::{FileMatch, Localization, SymbolMatch};
 pub use parse::{ParsedFile, Reference, ReferenceKind, Symbol, SymbolKind, parse};
 pub use repo_map::MapOptions;
+pub use sast::{
+    Finding, Profile, SastReport, Severity, scan as sast_scan, scan_file as sast_scan_file,
+};
 pub use search::{Hit, Scope, SearchMode};
 pub use skip::SkipCounts;
 pub use source::Source;

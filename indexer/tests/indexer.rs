@@ -13,5 +13,7 @@ mod index;
 mod localize;
 #[path = "indexer/parse.rs"]
 mod parse;
+#[path = "indexer/sast.rs"]
+mod sast;
 #[path = "indexer/search.rs"]
 mod search;

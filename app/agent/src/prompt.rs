@@ -40,13 +40,27 @@ impl ModelPhase {
     /// box's phase policy, not by the model's reading of this list).
     pub fn working_tools(self) -> &'static [&'static str] {
         match self {
-            ModelPhase::Planning => &["code_search", "read_file", "repo_map", "sbom_generate"],
-            ModelPhase::Red | ModelPhase::Patch => &[
+            ModelPhase::Planning => &[
+                "code_search",
+                "read_file",
+                "repo_map",
+                "sbom_generate",
+                "sast_scan",
+            ],
+            ModelPhase::Red => &[
                 "code_search",
                 "read_file",
                 "repo_map",
                 "code_patch",
                 "run_tests",
+            ],
+            ModelPhase::Patch => &[
+                "code_search",
+                "read_file",
+                "repo_map",
+                "code_patch",
+                "run_tests",
+                "sast_scan",
             ],
         }
     }
@@ -66,10 +80,10 @@ pub fn system_prompt(phase: ModelPhase, kind: RunKind) -> String {
         ModelPhase::Planning => {
             "PHASE: planning. Read the code (code_search, read_file, repo_map) to find where \
              the problem is and how it is tested; sbom_generate lists the locked dependencies \
-             and their known vulnerabilities. Change nothing. Then call submit_plan with a \
-             short summary, the steps, the files to change, the test strategy (which test will \
-             fail first and why) and the risk. Set test_strategy to an empty string only when \
-             the request changes no behaviour."
+             and their known vulnerabilities, sast_scan the security findings. Change \
+             nothing. Then call submit_plan with a short summary, the steps, the files to \
+             change, the test strategy (which test will fail first and why) and the risk. Set \
+             test_strategy to an empty string only when the request changes no behaviour."
         }
         ModelPhase::Red => {
             "PHASE: red. Write one or more tests that reproduce the problem and FAIL on the \
@@ -82,9 +96,10 @@ pub fn system_prompt(phase: ModelPhase, kind: RunKind) -> String {
         ModelPhase::Patch => {
             "PHASE: patch. Change the code so that the red tests pass, with the smallest \
              change that fixes the cause. You may not change, skip, delete or weaken tests, \
-             and you may not touch the red tests. Use run_tests to check. Then call \
-             submit_patch. redgreen runs the red tests and the whole suite itself and rejects a \
-             patch that leaves a red test failing or breaks a test that passed before."
+             and you may not touch the red tests. Use run_tests to check, and sast_scan to \
+             check that the change adds no security finding. Then call submit_patch. \
+             redgreen runs the red tests and the whole suite itself and rejects a patch that \
+             leaves a red test failing or breaks a test that passed before."
         }
     };
     let follow_up = if kind == RunKind::FollowUp {

@@ -12,6 +12,7 @@
 //! - [`parse_report`]: test results from cargo test, nextest, pytest, unittest, go test,
 //!   jest/vitest and JUnit XML; [`execute_tests`] runs a test command through a
 //!   [`TestExecutor`] (the sandbox in production).
+//! - `sast_scan`: the code index's security rules over the work tree.
 //! - `sbom_generate` ([`SbomSettings`]): a CycloneDX document of the lockfiles, written to
 //!   the run's artifacts, outside the work tree.
 //! - [`check_integrity`] and [`diff_limits`]: the guards a patch must pass, over the
@@ -25,6 +26,7 @@ mod policy;
 mod read_file;
 mod report;
 mod run_tests;
+mod sast;
 mod sbom;
 mod schema;
 mod search;

@@ -31,15 +31,16 @@ const READ_TOOLS: [ToolName; 3] = [ToolName::CodeSearch, ToolName::ReadFile, Too
 const WRITE_TOOLS: [ToolName; 2] = [ToolName::CodePatch, ToolName::RunTests];
 
 impl PhasePolicy {
-    /// Planning: `code_search`, `read_file`, `repo_map`, `sbom_generate`; no writes.
+    /// Planning: `code_search`, `read_file`, `repo_map`, `sbom_generate`, `sast_scan`; no
+    /// writes.
     pub fn read_only() -> PhasePolicy {
         PhasePolicy {
             phase: "planning",
             // `sbom_generate` changes nothing in the work tree (it writes to the run's
-            // artifacts); dependencies are a question for planning.
+            // artifacts); dependencies are a question for planning. `sast_scan` only reads.
             tools: READ_TOOLS
                 .into_iter()
-                .chain([ToolName::SbomGenerate])
+                .chain([ToolName::SbomGenerate, ToolName::SastScan])
                 .collect(),
             writes: WriteRule::Nothing,
         }
@@ -59,7 +60,12 @@ impl PhasePolicy {
     pub fn patch(red_tests: BTreeSet<String>) -> PhasePolicy {
         PhasePolicy {
             phase: "patch",
-            tools: READ_TOOLS.into_iter().chain(WRITE_TOOLS).collect(),
+            // `sast_scan` lets the model check its own change for security mistakes.
+            tools: READ_TOOLS
+                .into_iter()
+                .chain(WRITE_TOOLS)
+                .chain([ToolName::SastScan])
+                .collect(),
             writes: WriteRule::NotRedTests(red_tests),
         }
     }

@@ -21,6 +21,7 @@ use crate::error::ToolError;
 use crate::policy::PhasePolicy;
 use crate::read_file::read_file;
 use crate::run_tests::{TestExecutor, execute_tests};
+use crate::sast::sast_scan;
 use crate::sbom::{SbomSettings, sbom_generate};
 use crate::search::{code_search, repo_map};
 use crate::test_command::TestCommand;
@@ -289,7 +290,8 @@ impl ToolBox {
                 })?;
                 to_json(sbom_generate(&self.workspace, settings, &input)?)
             }
-            ToolInput::SastScan(_) | ToolInput::OpenPr(_) => {
+            ToolInput::SastScan(input) => to_json(sast_scan(&self.workspace, &input)?),
+            ToolInput::OpenPr(_) => {
                 let tool = input.tool();
                 Err(unavailable(tool, "it is not offered inside the fix loop"))
             }

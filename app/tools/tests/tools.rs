@@ -15,6 +15,8 @@ mod integrity;
 mod reports;
 #[path = "tools/run_tests.rs"]
 mod run_tests;
+#[path = "tools/sast.rs"]
+mod sast;
 #[path = "tools/sbom.rs"]
 mod sbom;
 #[path = "tools/schemas.rs"]
