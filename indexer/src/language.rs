@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-use tree_sitter::Query;
+use tree_sitter::{Parser, Query};
 
 use crate::error::{IndexError, Result};
 
@@ -116,6 +116,18 @@ impl Language {
             Language::Cpp => include_str!("../queries/cpp/tags.scm").to_owned(),
             Language::Ruby => include_str!("../queries/ruby/tags.scm").to_owned(),
         }
+    }
+
+    /// A parser for this language.
+    pub(crate) fn parser(self) -> Result<Parser> {
+        let mut parser = Parser::new();
+        parser
+            .set_language(&self.grammar())
+            .map_err(|e| IndexError::Grammar {
+                language: self.name(),
+                message: e.to_string(),
+            })?;
+        Ok(parser)
     }
 
     /// The compiled `sast_scan` query (`queries/<lang>/sast.scm`), built once per process;

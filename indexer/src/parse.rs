@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Parser, QueryCursor};
+use tree_sitter::{Node, QueryCursor};
 
-use crate::error::{IndexError, Result};
+use crate::error::Result;
 use crate::language::Language;
 
 /// What a definition is.
@@ -155,14 +155,7 @@ struct Candidate<'t> {
 /// recovered; only a grammar or query that fails to load is an error.
 pub fn parse(language: Language, source: &[u8]) -> Result<ParsedFile> {
     let query = language.tags_query()?;
-    let mut parser = Parser::new();
-    parser
-        .set_language(&language.grammar())
-        .map_err(|e| IndexError::Grammar {
-            language: language.name(),
-            message: e.to_string(),
-        })?;
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = language.parser()?.parse(source, None) else {
         return Ok(ParsedFile::default());
     };
     let capture_names = query.capture_names();

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use rayon::prelude::*;
 use regex::Regex;
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Parser, QueryCursor};
+use tree_sitter::QueryCursor;
 
 use crate::error::{IndexError, Result};
 use crate::language::Language;
@@ -271,36 +271,28 @@ pub fn scan_file(path: &str, text: &str, profile: Profile) -> Result<Vec<Finding
     let mut findings = Vec::new();
     if let Some(language) = Language::from_path(path.as_ref())
         && let Some(query) = language.sast_query()?
+        && let Some(tree) = language.parser()?.parse(text, None)
     {
-        let mut parser = Parser::new();
-        parser
-            .set_language(&language.grammar())
-            .map_err(|e| IndexError::Grammar {
-                language: language.name(),
-                message: e.to_string(),
-            })?;
-        if let Some(tree) = parser.parse(text, None) {
-            let names = query.capture_names();
-            let mut cursor = QueryCursor::new();
-            let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
-            while let Some(m) = matches.next() {
-                for capture in m.captures {
-                    let Some(id) = names[capture.index as usize].strip_prefix("rule.") else {
-                        continue;
-                    };
-                    let Some(rule) = QUERY_RULES.iter().find(|rule| rule.id == id) else {
-                        continue;
-                    };
-                    if in_profile(rule.severity, profile) {
-                        findings.push(Finding {
-                            path: path.to_owned(),
-                            line: u32::try_from(capture.node.start_position().row + 1)
-                                .unwrap_or(u32::MAX),
-                            rule_id: rule.id,
-                            severity: rule.severity,
-                            message: rule.message,
-                        });
-                    }
+        let names = query.capture_names();
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+        while let Some(m) = matches.next() {
+            for capture in m.captures {
+                let Some(id) = names[capture.index as usize].strip_prefix("rule.") else {
+                    continue;
+                };
+                let Some(rule) = QUERY_RULES.iter().find(|rule| rule.id == id) else {
+                    continue;
+                };
+                if in_profile(rule.severity, profile) {
+                    findings.push(Finding {
+                        path: path.to_owned(),
+                        line: u32::try_from(capture.node.start_position().row + 1)
+                            .unwrap_or(u32::MAX),
+                        rule_id: rule.id,
+                        severity: rule.severity,
+                        message: rule.message,
+                    });
                 }
             }
         }
