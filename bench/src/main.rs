@@ -1,9 +1,10 @@
 //! `redgreen-bench`: the load generators behind `docs/benchmarks.md` (webhook intake over
-//! loopback, queue throughput through the store, Cedar trigger decisions, localization, and the
-//! agent loop's own overhead).
+//! loopback, queue throughput through the store, Cedar trigger decisions, the code index and
+//! localization, and the agent loop's own overhead).
 
 mod agent_overhead;
 mod delivery;
+mod index;
 mod intake;
 mod latency;
 mod localize_eval;
@@ -33,6 +34,9 @@ enum Command {
     /// redgreen's own time per task on the agent loop's happy path (`redgreen run` on a small
     /// fixture, the scripted model server answering at once): wall minus model minus tests.
     AgentOverhead(agent_overhead::AgentOverheadArgs),
+    /// The code index on a real checkout beside `ctags -R` and `rg`: build throughput, size,
+    /// re-index of 10 changed files, peak memory, symbol/BM25/regex query latency.
+    Index(index::IndexArgs),
     /// Open-loop, constant-rate load on a running `redgreen serve`: signed `issue_comment`
     /// deliveries that each create a run and a task, optionally after a `GET /healthz`
     /// baseline at the same rate.
@@ -58,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::AgentOverhead(args) => print(&agent_overhead::run(args).await?, cli.json),
+        Command::Index(args) => print(&index::run(args)?, cli.json),
         Command::Intake(args) => print(&intake::run(args).await?, cli.json),
         Command::LocalizeEval(args) => print(&localize_eval::run(args)?, cli.json),
         Command::Queue(args) => print(&queue::run(args).await?, cli.json),

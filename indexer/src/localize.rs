@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::index::Index;
+use crate::language::Language;
 use crate::search::SearchMode;
 
 /// Ranked files, best first.
@@ -67,6 +68,11 @@ const FILE_WEIGHT_DEFINES: f64 = 1.5;
 const FILE_WEIGHT_ERROR: f64 = 1.0;
 const FILE_WEIGHT_BM25: f64 = 1.0;
 const FILE_WEIGHT_GRAPH: f64 = 0.5;
+/// A dotted module path in the text (`sympy.printing.latex`) names its file.
+const FILE_WEIGHT_MODULE: f64 = 2.0;
+/// Test files and files that are not code rank below the code an issue is about, unless the
+/// text names them: an issue is fixed in the code, and tests or docs only echo its words.
+const DEMOTION_TEST_OR_NOT_CODE: f64 = 0.25;
 const SYMBOLS_PER_FILE: usize = 10;
 const BM25_DEPTH: usize = 200;
 
@@ -132,6 +138,26 @@ pub(crate) fn cues(text: &str) -> Cues {
     cues
 }
 
+/// Whether `path` looks like a test, a test fixture or test support (by the common layouts
+/// of the languages the index parses).
+fn is_test_path(path: &str) -> bool {
+    let (dirs, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let in_test_dir = dirs.split('/').any(|dir| {
+        matches!(
+            dir,
+            "test" | "tests" | "testing" | "__tests__" | "spec" | "e2e"
+        )
+    });
+    let stem = file.split('.').next().unwrap_or(file);
+    in_test_dir
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "conftest"
+        || file.contains(".test.")
+        || file.contains(".spec.")
+}
+
 /// Words that are code but name nothing in a repository.
 const KEYWORDS: &[&str] = &[
     "def", "class", "return", "import", "from", "self", "None", "True", "False", "for", "while",
@@ -171,10 +197,12 @@ impl Index {
                 .map(|(i, _)| i)
                 .collect()
         };
+        let mut named_paths: HashSet<usize> = HashSet::new();
         for named in &cues.paths {
             let matches = by_suffix(named);
             for &i in &matches {
                 score[i] += FILE_WEIGHT_PATH / matches.len() as f64;
+                named_paths.insert(i);
             }
         }
         let mut frame_functions: HashSet<&str> = HashSet::new();
@@ -184,7 +212,30 @@ impl Index {
                 let matches = by_suffix(file);
                 for &i in &matches {
                     score[i] += FILE_WEIGHT_FRAME / matches.len() as f64;
+                    named_paths.insert(i);
                 }
+            }
+        }
+
+        // Dotted module paths (`sympy.physics.units`, `_pytest.logging`): the longest prefix
+        // that is a module names its file (`a/b/c.py` or `a/b/c/__init__.py`).
+        let module_of: HashMap<String, usize> = graph
+            .paths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, path)| {
+                let stem = path.rsplit_once('.').map(|(stem, _)| stem)?;
+                Some((stem.trim_end_matches("/__init__").to_owned(), i))
+            })
+            .collect();
+        for id in cues.identifiers.iter().filter(|id| id.contains('.')) {
+            let parts: Vec<&str> = id.split('.').collect();
+            if let Some(&i) = (2..=parts.len())
+                .rev()
+                .find_map(|k| module_of.get(&parts[..k].join("/")))
+            {
+                score[i] += FILE_WEIGHT_MODULE;
+                named_paths.insert(i);
             }
         }
 
@@ -280,6 +331,14 @@ impl Index {
             let top = ranks.iter().copied().fold(0.0, f64::max).max(1e-12);
             for (i, r) in ranks.iter().enumerate() {
                 score[i] += FILE_WEIGHT_GRAPH * r / top;
+            }
+        }
+
+        for (i, path) in graph.paths.iter().enumerate() {
+            if !named_paths.contains(&i)
+                && (is_test_path(path) || Language::from_path(path.as_ref()).is_none())
+            {
+                score[i] *= DEMOTION_TEST_OR_NOT_CODE;
             }
         }
 

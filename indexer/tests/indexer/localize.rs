@@ -194,3 +194,62 @@ fn impact_names_the_changed_definition_and_the_files_that_use_it() {
     assert_eq!(impacts[0].symbol, "slugify");
     assert_eq!(impacts[0].referenced_by, vec!["shop/views.py"]);
 }
+
+#[test]
+fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut files = SHOP.to_vec();
+    // A test and a document that repeat the issue's words more often than the code does.
+    files.push((
+        "tests/test_slugify.py",
+        "from shop.utils.text import slugify\n\ndef test_slugify_empty_title():\n    # slugify empty title slug crash\n    assert slugify('a b') == 'a-b'\n",
+    ));
+    files.push((
+        "docs/slugs.md",
+        "slugify empty title slug crash: slugify of an empty title crashes with a slug error\n",
+    ));
+    write(repo.path(), &files);
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+
+    let issue = "slugify crashes on an empty title: the slug is empty";
+    let paths: Vec<String> = index
+        .localize(issue, 5)
+        .unwrap()
+        .files
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert_eq!(
+        paths.first().map(String::as_str),
+        Some("shop/utils/text.py"),
+        "{paths:?}"
+    );
+
+    // Named, the test file is what the issue is about.
+    let named = index
+        .localize("tests/test_slugify.py fails: slugify of an empty title", 5)
+        .unwrap();
+    assert_eq!(named.files[0].path, "tests/test_slugify.py");
+}
+
+#[test]
+fn a_dotted_module_path_in_the_text_names_its_file() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut files = SHOP.to_vec();
+    // Another module whose words match the dotted path better than the module itself does.
+    files.push((
+        "shop/text_utils.py",
+        "def shop_utils_text():\n    \"\"\"Shop utils text: text utils for the shop.\"\"\"\n    return 'shop utils text'\n",
+    ));
+    write(repo.path(), &files);
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let localization = index
+        .localize(
+            "Importing shop.utils.text is slow since the last release.",
+            3,
+        )
+        .unwrap();
+    assert_eq!(localization.files[0].path, "shop/utils/text.py");
+}
