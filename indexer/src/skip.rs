@@ -79,17 +79,47 @@ const GENERATED_MARKERS: &[&str] = &[
     "automatically generated",
 ];
 
+/// Browser libraries that projects copy into their static files; a copy carrying its version
+/// in its name (`jquery-3.5.1.js`, `underscore-1.13.1.js`) is someone else's code.
+const VENDORED_LIBRARIES: &[&str] = &[
+    "jquery",
+    "underscore",
+    "backbone",
+    "bootstrap",
+    "lodash",
+    "d3",
+    "react",
+    "react-dom",
+    "vue",
+    "angular",
+    "moment",
+    "mathjax",
+];
+
+/// Whether `file_name` is `<library>-<version>.js` (or `.<version>.js`) of a known library.
+fn is_versioned_library(file_name: &str) -> bool {
+    let Some(stem) = file_name.strip_suffix(".js") else {
+        return false;
+    };
+    VENDORED_LIBRARIES.iter().any(|library| {
+        stem.strip_prefix(library)
+            .and_then(|rest| rest.strip_prefix(['-', '.']))
+            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
+
 /// The checks that need only the path and size, made before reading the file.
 pub fn by_path(path: &str, size: u64, max_bytes: u64) -> Option<SkipReason> {
+    let file_name = path.rsplit('/').next().unwrap_or(path);
     if path
         .split('/')
         .rev()
         .skip(1)
         .any(|dir| VENDOR_DIRS.contains(&dir))
+        || is_versioned_library(file_name)
     {
         return Some(SkipReason::Vendored);
     }
-    let file_name = path.rsplit('/').next().unwrap_or(path);
     if GENERATED_SUFFIXES.iter().any(|s| file_name.ends_with(s)) {
         return Some(SkipReason::Generated);
     }

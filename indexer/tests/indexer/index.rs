@@ -28,6 +28,10 @@ fn skipped_files_are_counted_by_reason() {
             ("vendor/dep/lib.py", "def vendored(): pass\n"),
             ("web/node_modules/pkg/index.js", "function dep() {}\n"),
             ("third_party/z.c", "int z(void) { return 0; }\n"),
+            // A copied browser library, recognised by its versioned name.
+            ("docs/_static/jquery-3.5.1.js", "function jQuery() {}\n"),
+            // Not a library copy: a project file that only starts like one.
+            ("web/jquery-plugin.js", "function plugin() {}\n"),
             ("web/app.min.js", "function a(){}\n"),
             ("web/bundle.js", &minified),
             ("api/api.pb.go", "package api\n"),
@@ -51,19 +55,20 @@ fn skipped_files_are_counted_by_reason() {
             binary: 1,
             minified: 1,
             generated: 3,
-            vendored: 3,
+            vendored: 4,
             oversized: 1,
         }
     );
-    assert_eq!(stats.files, 4);
-    assert_eq!(stats.parsed, 3, "README.md is indexed as text, not parsed");
+    assert_eq!(stats.files, 5);
+    assert_eq!(stats.parsed, 4, "README.md is indexed as text, not parsed");
     assert_eq!(
         index.paths().collect::<Vec<_>>(),
         [
             "README.md",
             "lib/util.go",
             "src/cache.rs",
-            "src/http/parser.py"
+            "src/http/parser.py",
+            "web/jquery-plugin.js"
         ]
     );
     assert!(symbols(&index, "vendored").is_empty());
