@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
@@ -260,46 +261,47 @@ impl Index {
             Some(q) => BooleanQuery::new(vec![(Occur::Must, files_only), (Occur::Must, q)]),
             None => BooleanQuery::new(vec![(Occur::Must, files_only)]),
         };
-        let mut candidates: Vec<(String, DocAddress)> = Vec::new();
-        for address in searcher.search(&prefilter, &DocSetCollector)? {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let path = text_of(&doc, f.path_key).unwrap_or("").to_owned();
-            if scope.admits(&path, text_of(&doc, f.language).unwrap_or("")) {
-                candidates.push((path, address));
-            }
-        }
-        candidates.sort();
-        let mut hits = Vec::new();
-        for (path, address) in candidates {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let content = text_of(&doc, f.content).unwrap_or("");
-            let line_starts: Vec<usize> = std::iter::once(0)
-                .chain(content.match_indices('\n').map(|(i, _)| i + 1))
+        // Candidates in document-store order (neighbours share a compressed block), each
+        // fetched once and verified on all cores, a chunk at a time so that a small limit
+        // stops early. Hits come out by path within what was verified.
+        let mut addresses: Vec<DocAddress> = searcher
+            .search(&prefilter, &DocSetCollector)?
+            .into_iter()
+            .collect();
+        addresses.sort();
+        let chunk = (rayon::current_num_threads() * 16).max(64);
+        let mut files: Vec<FileHits> = Vec::new();
+        let mut found = 0;
+        for addresses in addresses.chunks(chunk) {
+            let verified: Vec<Result<Option<FileHits>>> = addresses
+                .par_iter()
+                .map(|&address| {
+                    let doc: TantivyDocument = searcher.doc(address)?;
+                    let path = text_of(&doc, f.path_key).unwrap_or("");
+                    if !scope.admits(path, text_of(&doc, f.language).unwrap_or("")) {
+                        return Ok(None);
+                    }
+                    let content = text_of(&doc, f.content).unwrap_or("");
+                    let hits = matches_in(&regex, path, content, limit);
+                    Ok((!hits.is_empty()).then(|| (path.to_owned(), hits)))
+                })
                 .collect();
-            let line_of = |byte: usize| line_starts.partition_point(|&s| s <= byte) as u32;
-            let mut last_line = 0;
-            for m in regex.find_iter(content) {
-                let start_line = line_of(m.start());
-                if start_line == last_line {
-                    continue;
-                }
-                let end_line = line_of(m.end().saturating_sub(1).max(m.start()));
-                last_line = end_line;
-                hits.push(Hit {
-                    path: path.clone(),
-                    start_line,
-                    end_line,
-                    symbol: None,
-                    kind: None,
-                    snippet: lines(content, start_line, end_line.min(start_line + 2)),
-                    score: 1.0,
-                });
-                if hits.len() == limit {
-                    return Ok(hits);
+            for file in verified {
+                if let Some((path, hits)) = file? {
+                    found += hits.len();
+                    files.push((path, hits));
                 }
             }
+            if found >= limit {
+                break;
+            }
         }
-        Ok(hits)
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(files
+            .into_iter()
+            .flat_map(|(_, hits)| hits)
+            .take(limit)
+            .collect())
     }
 
     /// A hit from a stored document, without its snippet.
@@ -413,6 +415,41 @@ fn need_query(need: &Need, field: tantivy::schema::Field) -> Option<Box<dyn Quer
             Some(Box::new(BooleanQuery::new(clauses)))
         }
     }
+}
+
+/// One file's path and its hits.
+type FileHits = (String, Vec<Hit>);
+
+/// The lines of `content` that `regex` matches, as hits (one per line where a match starts),
+/// at most `limit`.
+fn matches_in(regex: &regex::Regex, path: &str, content: &str, limit: usize) -> Vec<Hit> {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(content.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |byte: usize| line_starts.partition_point(|&s| s <= byte) as u32;
+    let mut hits = Vec::new();
+    let mut last_line = 0;
+    for m in regex.find_iter(content) {
+        let start_line = line_of(m.start());
+        if start_line == last_line {
+            continue;
+        }
+        let end_line = line_of(m.end().saturating_sub(1).max(m.start()));
+        last_line = end_line;
+        hits.push(Hit {
+            path: path.to_owned(),
+            start_line,
+            end_line,
+            symbol: None,
+            kind: None,
+            snippet: lines(content, start_line, end_line.min(start_line + 2)),
+            score: 1.0,
+        });
+        if hits.len() == limit {
+            break;
+        }
+    }
+    hits
 }
 
 fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<&str> {
