@@ -31,6 +31,7 @@ mod schema;
 mod search;
 mod skip;
 mod source;
+mod test_path;
 mod tokenizer;
 mod trigram;
 
@@ -48,3 +49,4 @@ pub use sast::{
 pub use search::{Hit, Scope, SearchMode};
 pub use skip::SkipCounts;
 pub use source::Source;
+pub use test_path::is_test_path;

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::index::Index;
 use crate::language::Language;
 use crate::search::SearchMode;
+use crate::test_path::is_test_path;
 
 /// Ranked files, best first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -150,26 +151,6 @@ pub(crate) fn cues(text: &str) -> Cues {
         push(&function, &mut seen);
     }
     cues
-}
-
-/// Whether `path` looks like a test, a test fixture or test support (by the common layouts
-/// of the languages the index parses).
-fn is_test_path(path: &str) -> bool {
-    let (dirs, file) = path.rsplit_once('/').unwrap_or(("", path));
-    let in_test_dir = dirs.split('/').any(|dir| {
-        matches!(
-            dir,
-            "test" | "tests" | "testing" | "__tests__" | "spec" | "e2e"
-        )
-    });
-    let stem = file.split('.').next().unwrap_or(file);
-    in_test_dir
-        || stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem.ends_with("_tests")
-        || stem == "conftest"
-        || file.contains(".test.")
-        || file.contains(".spec.")
 }
 
 /// Words that are code but name nothing in a repository.

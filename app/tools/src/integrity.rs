@@ -14,7 +14,7 @@ pub use changes::working_tree_changes;
 pub(crate) use limits::line_changes;
 pub use limits::{DiffStats, diff_limits};
 
-use crate::test_paths::is_test_path;
+use redgreen_indexer::is_test_path;
 use rules::{Rules, rules_for};
 
 /// One file's change: its content before (at the base) and after (in the work tree); `None`

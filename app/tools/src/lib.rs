@@ -31,7 +31,6 @@ mod sbom;
 mod schema;
 mod search;
 mod test_command;
-mod test_paths;
 mod toolbox;
 mod validate;
 mod workspace;
@@ -43,6 +42,9 @@ pub use integrity::{
     working_tree_changes,
 };
 pub use policy::{PhasePolicy, WriteRule};
+/// Which paths are tests: the indexer's rule (localization ranks them low), shared so that
+/// the red phase's write rule and the ranking never disagree.
+pub use redgreen_indexer::is_test_path;
 /// The token a test run is cancelled with and the hosts a setup command may reach (the
 /// sandbox's own types), for callers that do not otherwise depend on the sandbox crate.
 pub use redgreen_sandbox::{AllowedHost, CancelToken};
@@ -57,7 +59,6 @@ pub use schema::{
     ToolSpecDoc, input_schema, mcp_descriptor, output_schema, tool_document, tool_specs,
 };
 pub use test_command::{Runner, TestCommand, detect_test_command};
-pub use test_paths::is_test_path;
 pub use toolbox::{ToolBox, ToolLimits, ToolResult};
 pub use validate::validate_arguments;
 pub use workspace::{DEFAULT_DENY, Workspace, WriteScope};

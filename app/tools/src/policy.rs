@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::contract::ToolName;
 use crate::integrity::{FileChange, IntegrityKind, check_integrity};
-use crate::test_paths::is_test_path;
+use redgreen_indexer::is_test_path;
 
 /// Which files a phase may write (on top of the repository's write scope).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -175,6 +175,7 @@ fn test_paths_are_recognized_per_language() {
         "spec/calc_spec.rb",
         "test/calc_test.rb",
         "pkg/testdata/in.json",
+        "testing/python/approx.py",
     ] {
         assert!(is_test_path(path), "{path} is a test path");
     }
