@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use redgreen_agent::{AgentSettings, ConversationLimits, TestEvidence};
-use redgreen_core::machine::DEFAULT_MAX_ATTEMPTS;
 use redgreen_core::work::BudgetLimits;
 use redgreen_git::BotIdentity;
 use redgreen_llm::{Gateway, GatewayConfig, Provider};
@@ -46,7 +45,7 @@ pub fn agent_settings(config: &Config, model_required: bool) -> anyhow::Result<A
         gateway,
         conversation: ConversationLimits::default(),
         default_budget: DEFAULT_BUDGET,
-        max_attempts: DEFAULT_MAX_ATTEMPTS,
+        max_attempts: config.max_attempts,
         max_diff_lines: 300,
         test_timeout: Duration::from_secs(600),
     })

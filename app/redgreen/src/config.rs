@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Every configuration key, as named in PRODUCT.md. The same names are accepted as keys of
 /// `redgreen.toml` (either as written here or in lower case without the prefix).
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "REDGREEN_LISTEN",
     "REDGREEN_DATA_DIR",
     "REDGREEN_DATABASE_URL",
@@ -29,6 +29,7 @@ const KEYS: [&str; 18] = [
     "REDGREEN_SANDBOX_READONLY_PATHS",
     "REDGREEN_TASK_LEASE_SECS",
     "REDGREEN_OSV_DIR",
+    "REDGREEN_MAX_ATTEMPTS",
 ];
 
 /// Which model API redgreen speaks.
@@ -81,6 +82,9 @@ pub struct Config {
     /// for known vulnerabilities; none is bundled, and without one no vulnerability is
     /// reported.
     pub osv_dir: Option<PathBuf>,
+    /// How many times a phase whose verification failed goes back to the model before the
+    /// run parks for a person (`REDGREEN_MAX_ATTEMPTS`, 1 to 10).
+    pub max_attempts: u32,
 }
 
 /// Secrets are shown only as present or absent.
@@ -107,6 +111,7 @@ impl fmt::Debug for Config {
             .field("sandbox_readonly_paths", &self.sandbox_readonly_paths)
             .field("task_lease", &self.task_lease)
             .field("osv_dir", &self.osv_dir)
+            .field("max_attempts", &self.max_attempts)
             .finish()
     }
 }
@@ -345,6 +350,17 @@ impl Sources {
                 Some(path)
             }
         };
+        let max_attempts = match self.get("REDGREEN_MAX_ATTEMPTS") {
+            None => redgreen_core::machine::DEFAULT_MAX_ATTEMPTS,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|attempts| (1..=10).contains(attempts))
+                .ok_or_else(|| ConfigError::Invalid {
+                    key: "REDGREEN_MAX_ATTEMPTS",
+                    message: format!("{text:?} is not a number of attempts from 1 to 10"),
+                })?,
+        };
         let github_private_key = match self.get("REDGREEN_GITHUB_PRIVATE_KEY") {
             None => None,
             Some(value) => Some(load_private_key(value)?),
@@ -368,6 +384,7 @@ impl Sources {
             sandbox_readonly_paths: self.sandbox_readonly_paths()?,
             task_lease: std::time::Duration::from_secs(task_lease_secs),
             osv_dir,
+            max_attempts,
         })
     }
 

@@ -30,9 +30,23 @@ struct Finished {
 
 /// Runs `redgreen run` on `repo` against `model`.
 async fn redgreen_run(repo: &Path, data: &Path, model: &ModelServer) -> Finished {
+    redgreen_run_with(repo, data, model, &[]).await
+}
+
+/// [`redgreen_run`] with more configuration in the environment.
+async fn redgreen_run_with(
+    repo: &Path,
+    data: &Path,
+    model: &ModelServer,
+    env: &[(&str, &str)],
+) -> Finished {
     let repo = repo.to_path_buf();
     let data = data.to_path_buf();
     let base_url = model.base_url_openai();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_redgreen"))
             .args(["run", "--repo", repo.to_str().unwrap(), "--json"])
@@ -46,6 +60,7 @@ async fn redgreen_run(repo: &Path, data: &Path, model: &ModelServer) -> Finished
             .env("REDGREEN_LLM_API_KEY", "sk-test-key-0123456789abcdef")
             .env("REDGREEN_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("REDGREEN_API_TOKEN", API_TOKEN)
+            .envs(env)
             .output()
             .unwrap()
     })
@@ -335,6 +350,45 @@ async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
         branches.iter().all(|b| !b.starts_with("redgreen/")),
         "{branches:?}"
     );
+}
+
+#[tokio::test]
+async fn the_operator_sets_how_many_attempts_a_phase_gets() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    // Two attempts, each deleting the existing test's body: the guard rejects both.
+    for _ in 0..2 {
+        model.push_tool_calls(vec![(
+            "code_patch",
+            json!({
+                "file_path": "tests/test_mul.py",
+                "rationale": "flaky",
+                "edits": [{"old_text": "    def test_mul(self):", "new_text": "    @unittest.skip(\"flaky\")\n    def test_mul(self):"}]
+            }),
+        )]);
+        model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+    }
+
+    let Finished { result, stderr } = redgreen_run_with(
+        repo.path(),
+        data.path(),
+        &model,
+        &[("REDGREEN_MAX_ATTEMPTS", "2")],
+    )
+    .await;
+    assert_eq!(result["state"], "needs_human", "{result}\n{stderr}");
+    let error = result["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("integrity"),
+        "parked by the guard, not the model: {error}"
+    );
+    // A third attempt would have asked the model again (and found its script exhausted).
+    assert_eq!(model.requests().len(), 7, "{result}");
 }
 
 #[tokio::test]

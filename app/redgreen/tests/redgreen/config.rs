@@ -77,6 +77,19 @@ fn invalid_values_name_their_key() {
         invalid_key(config(&[("REDGREEN_WORKERS", "lots")])),
         "REDGREEN_WORKERS"
     );
+    for attempts in ["0", "11", "three"] {
+        assert_eq!(
+            invalid_key(config(&[("REDGREEN_MAX_ATTEMPTS", attempts)])),
+            "REDGREEN_MAX_ATTEMPTS"
+        );
+    }
+    let osv_file = tempfile::NamedTempFile::new().unwrap();
+    for osv in ["relative/osv", osv_file.path().to_str().unwrap()] {
+        assert_eq!(
+            invalid_key(config(&[("REDGREEN_OSV_DIR", osv)])),
+            "REDGREEN_OSV_DIR"
+        );
+    }
     for lease in ["1", "3601", "a minute"] {
         assert_eq!(
             invalid_key(config(&[("REDGREEN_TASK_LEASE_SECS", lease)])),
@@ -102,6 +115,20 @@ fn the_task_lease_defaults_to_a_minute_and_can_be_set() {
     assert_eq!(config(&[]).unwrap().task_lease, Duration::from_secs(60));
     let set = config(&[("REDGREEN_TASK_LEASE_SECS", "5")]).unwrap();
     assert_eq!(set.task_lease, Duration::from_secs(5));
+}
+
+#[test]
+fn attempts_default_to_three_and_the_osv_dir_to_none() {
+    let defaults = config(&[]).unwrap();
+    assert_eq!((defaults.max_attempts, defaults.osv_dir), (3, None));
+    let osv = tempfile::tempdir().unwrap();
+    let set = config(&[
+        ("REDGREEN_MAX_ATTEMPTS", "5"),
+        ("REDGREEN_OSV_DIR", osv.path().to_str().unwrap()),
+    ])
+    .unwrap();
+    assert_eq!(set.max_attempts, 5);
+    assert_eq!(set.osv_dir.as_deref(), Some(osv.path()));
 }
 
 #[test]
