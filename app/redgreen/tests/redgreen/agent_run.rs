@@ -361,7 +361,7 @@ async fn the_operator_sets_how_many_attempts_a_phase_gets() {
     model.push_tool_calls(vec![("submit_plan", plan())]);
     model.push_tool_calls(vec![("code_patch", write_red_test())]);
     model.push_tool_calls(vec![("submit_red", submit_red())]);
-    // Two attempts, each deleting the existing test's body: the guard rejects both.
+    // Two attempts, each skipping the existing test: the guard rejects both.
     for _ in 0..2 {
         model.push_tool_calls(vec![(
             "code_patch",
