@@ -311,18 +311,13 @@ async fn a_patch_that_deletes_a_test_is_refused_and_the_test_survives() {
     assert_eq!(std::str::from_utf8(blob.content()).unwrap(), EXISTING_TEST);
 }
 
-#[tokio::test]
-async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
-    let repo = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    repository(repo.path()).unwrap();
-    let model = ModelServer::start().await;
+/// Scripts the plan and the red test, then `attempts` patches that fix `add` but skip the
+/// existing test (which the integrity guard rejects).
+fn script_skipping_patches(model: &ModelServer, attempts: usize) {
     model.push_tool_calls(vec![("submit_plan", plan())]);
     model.push_tool_calls(vec![("code_patch", write_red_test())]);
     model.push_tool_calls(vec![("submit_red", submit_red())]);
-    // Every attempt skips the existing test: the guard rejects all three (the repository
-    // allows three), and the run parks with the guard's evidence, publishing nothing.
-    for _ in 0..3 {
+    for _ in 0..attempts {
         model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
         model.push_tool_calls(vec![(
             "code_patch",
@@ -334,6 +329,17 @@ async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
         )]);
         model.push_tool_calls(vec![("submit_patch", submit_patch())]);
     }
+}
+
+#[tokio::test]
+async fn a_patch_that_skips_a_test_is_rejected_until_the_run_parks() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    let model = ModelServer::start().await;
+    // Every attempt skips the existing test: the guard rejects all three (the repository
+    // allows three), and the run parks with the guard's evidence, publishing nothing.
+    script_skipping_patches(&model, 3);
 
     let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
     assert_eq!(result["state"], "needs_human", "{result}\n{stderr}");
@@ -358,21 +364,8 @@ async fn the_operator_sets_how_many_attempts_a_phase_gets() {
     let data = tempfile::tempdir().unwrap();
     repository(repo.path()).unwrap();
     let model = ModelServer::start().await;
-    model.push_tool_calls(vec![("submit_plan", plan())]);
-    model.push_tool_calls(vec![("code_patch", write_red_test())]);
-    model.push_tool_calls(vec![("submit_red", submit_red())]);
-    // Two attempts, each skipping the existing test: the guard rejects both.
-    for _ in 0..2 {
-        model.push_tool_calls(vec![(
-            "code_patch",
-            json!({
-                "file_path": "tests/test_mul.py",
-                "rationale": "flaky",
-                "edits": [{"old_text": "    def test_mul(self):", "new_text": "    @unittest.skip(\"flaky\")\n    def test_mul(self):"}]
-            }),
-        )]);
-        model.push_tool_calls(vec![("submit_patch", submit_patch())]);
-    }
+    // Two attempts, each fixing `add` but skipping the existing test: the guard rejects both.
+    script_skipping_patches(&model, 2);
 
     let Finished { result, stderr } = redgreen_run_with(
         repo.path(),
@@ -388,7 +381,7 @@ async fn the_operator_sets_how_many_attempts_a_phase_gets() {
         "parked by the guard, not the model: {error}"
     );
     // A third attempt would have asked the model again (and found its script exhausted).
-    assert_eq!(model.requests().len(), 7, "{result}");
+    assert_eq!(model.requests().len(), 3 + 2 * 3, "{result}");
 }
 
 #[tokio::test]
