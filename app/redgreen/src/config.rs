@@ -282,17 +282,7 @@ impl Sources {
                 message: "must be a GitHub handle without the @ (letters, digits, - and _)".into(),
             });
         }
-        let workers = match self.get("REDGREEN_WORKERS") {
-            None => 2,
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| ConfigError::Invalid {
-                    key: "REDGREEN_WORKERS",
-                    message: format!("{text:?} is not a number from 1 to 256"),
-                })?,
-        };
+        let workers = self.number_in("REDGREEN_WORKERS", 1..=256, 2, "")?;
         let trigger_allowed_bots: Vec<String> = self
             .get("REDGREEN_TRIGGER_ALLOWED_BOTS")
             .unwrap_or("")
@@ -323,17 +313,8 @@ impl Sources {
         }
         // Under two seconds a heartbeat (a quarter of the lease) races ordinary pauses; over
         // an hour a crashed process's work waits longer than anyone would.
-        let task_lease_secs = match self.get("REDGREEN_TASK_LEASE_SECS") {
-            None => 60,
-            Some(text) => text
-                .parse::<u64>()
-                .ok()
-                .filter(|secs| (2..=3600).contains(secs))
-                .ok_or_else(|| ConfigError::Invalid {
-                    key: "REDGREEN_TASK_LEASE_SECS",
-                    message: format!("{text:?} is not a number of seconds from 2 to 3600"),
-                })?,
-        };
+        let task_lease_secs =
+            self.number_in("REDGREEN_TASK_LEASE_SECS", 2..=3600, 60, "of seconds ")?;
         let osv_dir = match self.get("REDGREEN_OSV_DIR") {
             None => None,
             Some(text) => {
@@ -350,17 +331,12 @@ impl Sources {
                 Some(path)
             }
         };
-        let max_attempts = match self.get("REDGREEN_MAX_ATTEMPTS") {
-            None => redgreen_core::machine::DEFAULT_MAX_ATTEMPTS,
-            Some(text) => text
-                .parse::<u32>()
-                .ok()
-                .filter(|attempts| (1..=10).contains(attempts))
-                .ok_or_else(|| ConfigError::Invalid {
-                    key: "REDGREEN_MAX_ATTEMPTS",
-                    message: format!("{text:?} is not a number of attempts from 1 to 10"),
-                })?,
-        };
+        let max_attempts = self.number_in(
+            "REDGREEN_MAX_ATTEMPTS",
+            1..=10,
+            redgreen_core::machine::DEFAULT_MAX_ATTEMPTS,
+            "of attempts ",
+        )?;
         let github_private_key = match self.get("REDGREEN_GITHUB_PRIVATE_KEY") {
             None => None,
             Some(value) => Some(load_private_key(value)?),
@@ -386,6 +362,34 @@ impl Sources {
             osv_dir,
             max_attempts,
         })
+    }
+
+    /// A whole number within `range`, or `default` when the key is not set; `what` names the
+    /// unit in the error ("of seconds ").
+    fn number_in<T>(
+        &self,
+        key: &'static str,
+        range: std::ops::RangeInclusive<T>,
+        default: T,
+        what: &str,
+    ) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr + PartialOrd + fmt::Display,
+    {
+        let Some(text) = self.get(key) else {
+            return Ok(default);
+        };
+        text.parse::<T>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| ConfigError::Invalid {
+                key,
+                message: format!(
+                    "{text:?} is not a number {what}from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            })
     }
 
     /// `REDGREEN_SANDBOX_READONLY_PATHS`: colon-separated host paths, each absolute and
