@@ -9,8 +9,10 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::Schema;
-use tantivy::{IndexReader, IndexWriter, TantivyDocument, Term};
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{IndexReader, IndexSettings, IndexWriter, TantivyDocument, Term};
 
+use crate::content_store::{self, ContentStore, Seal, Span, StoreWriter};
 use crate::error::{IndexError, Result};
 use crate::graph::Graph;
 use crate::language::Language;
@@ -22,7 +24,7 @@ use crate::tokenizer::{CODE, CodeTokenizer, TRIGRAM, TrigramTokenizer};
 
 /// Bumped whenever the schema, the tokenizers or the parse output change: an index with
 /// another stamp is rebuilt.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 const META_FILE: &str = "redgreen-index.json";
 const TANTIVY_DIR: &str = "tantivy";
 
@@ -72,6 +74,8 @@ struct Meta {
     /// The tantivy commit this bookkeeping describes; a mismatch means a torn update.
     opstamp: u64,
     source: String,
+    /// The content store committed with this index.
+    content: Seal,
     files: BTreeMap<String, FileState>,
 }
 
@@ -80,6 +84,27 @@ struct FileState {
     blob: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     skipped: Option<String>,
+    /// An indexed file's number, stable while its path stays in the index: the `file_id` fast
+    /// field of its document, which leads a search to the file without reading stored fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<u32>,
+    /// Where an indexed file's text lies in the content store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    content: Option<Span>,
+}
+
+impl FileState {
+    /// Whether two states describe the same indexed file (where it is stored aside).
+    fn same_file(&self, other: &FileState) -> bool {
+        self.blob == other.blob && self.skipped == other.skipped
+    }
+}
+
+/// An indexed file as a search reaches it from its document's `file_id`.
+pub(crate) struct IndexedFile {
+    pub path: String,
+    pub language: &'static str,
+    pub content: Span,
 }
 
 /// An open code index.
@@ -89,6 +114,9 @@ pub struct Index {
     pub(crate) fields: Fields,
     meta: Meta,
     dir: PathBuf,
+    content: ContentStore,
+    /// Indexed files by `file_id`.
+    by_id: Vec<Option<IndexedFile>>,
     /// The reference graph, loaded on first use by the repo map or localization.
     graph: OnceLock<Graph>,
 }
@@ -121,14 +149,14 @@ impl Index {
         options: &BuildOptions,
     ) -> Result<(Index, BuildStats)> {
         let mut stats = BuildStats::default();
-        let (index, previous) = match Index::open(dir) {
-            Ok(existing) => (existing.index, existing.meta.files),
+        let (index, previous, old_content) = match Index::open(dir) {
+            Ok(existing) => (existing.index, existing.meta.files, existing.content),
             Err(error) => {
                 if dir.join(META_FILE).exists() || dir.join(TANTIVY_DIR).exists() {
                     tracing::warn!(dir = %dir.display(), %error, "rebuilding the code index");
                     stats.rebuilt = true;
                 }
-                (create(dir)?, BTreeMap::new())
+                (create(dir)?, BTreeMap::new(), ContentStore::default())
             }
         };
         let fields = fields_of(&index.schema())?;
@@ -162,6 +190,8 @@ impl Index {
                 FileState {
                     blob,
                     skipped: Some(format!("{reason:?}")),
+                    id: None,
+                    content: None,
                 },
             );
         }
@@ -191,6 +221,8 @@ impl Index {
                         FileState {
                             blob: file.blob.clone(),
                             skipped: None,
+                            id: previous.get(&file.path).and_then(|s| s.id),
+                            content: None,
                         },
                     );
                     new_files.push(file);
@@ -207,19 +239,56 @@ impl Index {
                 })?;
         // Deletes first: tantivy applies a delete to documents added before it.
         for (path, state) in &previous {
-            if state.skipped.is_none() && files.get(path) != Some(state) {
+            if state.skipped.is_none() && !files.get(path).is_some_and(|s| s.same_file(state)) {
                 writer.delete_term(Term::from_field_text(fields.path_key, path));
                 stats.removed += 1;
             }
         }
+        // New paths get numbers after every number in use; a changed file keeps its own.
+        let mut next_id = previous
+            .values()
+            .filter_map(|s| s.id)
+            .max()
+            .map_or(0, |id| id + 1);
+        for state in files.values_mut() {
+            if state.skipped.is_none() && state.id.is_none() {
+                state.id = Some(next_id);
+                next_id += 1;
+            }
+        }
         new_files.par_iter().try_for_each(|file| -> Result<()> {
-            for document in documents(&fields, file) {
+            let id = files.get(&file.path).and_then(|s| s.id).unwrap_or_default();
+            for document in documents(&fields, file, id) {
                 writer.add_document(document)?;
             }
             Ok(())
         })?;
+        // The content store is written whole, in path order: unchanged files' compressed
+        // bytes are copied from the previous store, new ones compressed on all cores.
+        let mut compressed: BTreeMap<&str, Vec<u8>> = new_files
+            .par_iter()
+            .map(|file| (file.path.as_str(), content_store::compress(&file.text)))
+            .collect();
+        let mut store = StoreWriter::create(dir)?;
+        for (path, state) in files.iter_mut() {
+            if state.skipped.is_some() {
+                continue;
+            }
+            let span = match (compressed.remove(path.as_str()), state.content) {
+                (Some(bytes), _) => store.push(&bytes)?,
+                (None, Some(old)) => store.push(old_content.compressed(old)?)?,
+                (None, None) => {
+                    return Err(IndexError::Unusable {
+                        path: dir.to_owned(),
+                        reason: format!("{path} has no stored text to reuse"),
+                    });
+                }
+            };
+            state.content = Some(span);
+        }
         let opstamp = writer.commit()?;
         writer.wait_merging_threads()?;
+        let seal = store.finish(dir, opstamp)?;
 
         stats.files = files.values().filter(|f| f.skipped.is_none()).count() as u64;
         let meta = Meta {
@@ -227,10 +296,18 @@ impl Index {
             indexer: env!("CARGO_PKG_VERSION").to_owned(),
             opstamp,
             source: source.describe(),
+            content: seal,
             files,
         };
         write_meta(dir, &meta)?;
+        content_store::remove_others(dir, &meta.content.file)?;
         let reader = snapshot_reader(&index)?;
+        let content =
+            ContentStore::open(dir, &meta.content).map_err(|reason| IndexError::Unusable {
+                path: dir.to_owned(),
+                reason,
+            })?;
+        let by_id = files_by_id(&meta.files)?;
         Ok((
             Index {
                 index,
@@ -238,6 +315,8 @@ impl Index {
                 fields,
                 meta,
                 dir: dir.to_owned(),
+                content,
+                by_id,
                 graph: OnceLock::new(),
             },
             stats,
@@ -288,12 +367,16 @@ impl Index {
         }
         let fields = fields_of(&index.schema())?;
         let reader = snapshot_reader(&index).map_err(|e| unusable(e.to_string()))?;
+        let content = ContentStore::open(dir, &meta.content).map_err(unusable)?;
+        let by_id = files_by_id(&meta.files).map_err(|e| unusable(e.to_string()))?;
         Ok(Index {
             index,
             reader,
             fields,
             meta,
             dir: dir.to_owned(),
+            content,
+            by_id,
             graph: OnceLock::new(),
         })
     }
@@ -314,6 +397,38 @@ impl Index {
     /// What the index was built from (`worktree:PATH` or `rev:PATH@REV`).
     pub fn source(&self) -> &str {
         &self.meta.source
+    }
+
+    /// The file whose document carries `file_id`.
+    pub(crate) fn file_by_id(&self, id: u64) -> Option<&IndexedFile> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|id| self.by_id.get(id))
+            .and_then(Option::as_ref)
+    }
+
+    /// Every indexed file.
+    pub(crate) fn files_by_id(&self) -> impl Iterator<Item = &IndexedFile> {
+        self.by_id.iter().flatten()
+    }
+
+    /// An indexed file's text, as bytes (always UTF-8: only text is indexed).
+    pub(crate) fn text(&self, file: &IndexedFile) -> Result<Vec<u8>> {
+        self.content.text(file.content)
+    }
+
+    /// Chunk `number` of an indexed file: its first line and its text.
+    pub(crate) fn chunk(&self, file: &IndexedFile, number: usize) -> Result<(u32, Vec<u8>)> {
+        self.content.chunk(file.content, number)
+    }
+
+    /// The text of the indexed file at `path`, if there is one.
+    pub(crate) fn file_content(&self, path: &str) -> Result<Option<String>> {
+        let Some(span) = self.meta.files.get(path).and_then(|s| s.content) else {
+            return Ok(None);
+        };
+        let bytes = self.content.text(span)?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     /// The indexed (not skipped) files' paths, sorted.
@@ -363,6 +478,8 @@ fn examine(
         let state = FileState {
             blob,
             skipped: Some(format!("{reason:?}")),
+            id: None,
+            content: None,
         };
         return Ok(Outcome::Skipped(entry.path.clone(), state, reason));
     }
@@ -386,8 +503,32 @@ fn examine(
     })))
 }
 
+/// The table from `file_id` to indexed file; fails when an indexed file lacks its number or
+/// its stored text (bookkeeping from a damaged write).
+fn files_by_id(files: &BTreeMap<String, FileState>) -> Result<Vec<Option<IndexedFile>>> {
+    let mut by_id: Vec<Option<IndexedFile>> = Vec::new();
+    for (path, state) in files.iter().filter(|(_, s)| s.skipped.is_none()) {
+        let (Some(id), Some(content)) = (state.id, state.content) else {
+            return Err(IndexError::Unusable {
+                path: PathBuf::from(path),
+                reason: "an indexed file has no number or no stored text".to_owned(),
+            });
+        };
+        let id = id as usize;
+        if by_id.len() <= id {
+            by_id.resize_with(id + 1, || None);
+        }
+        by_id[id] = Some(IndexedFile {
+            path: path.clone(),
+            language: Language::from_path(path.as_ref()).map_or("", Language::name),
+            content,
+        });
+    }
+    Ok(by_id)
+}
+
 /// The file's document and one per definition.
-fn documents(fields: &Fields, file: &NewFile) -> Vec<TantivyDocument> {
+fn documents(fields: &Fields, file: &NewFile, id: u32) -> Vec<TantivyDocument> {
     let mut out = Vec::with_capacity(1 + file.parsed.symbols.len());
     let language = file.language.map(Language::name).unwrap_or("");
     let mut d = TantivyDocument::new();
@@ -397,14 +538,26 @@ fn documents(fields: &Fields, file: &NewFile) -> Vec<TantivyDocument> {
     d.add_text(fields.language, language);
     d.add_text(fields.blob, &file.blob);
     d.add_text(fields.body, &file.text);
-    d.add_text(fields.content, &file.text);
-    d.add_text(fields.trigrams, &file.text);
+    d.add_u64(fields.file_id, u64::from(id));
     d.add_u64(fields.start_line, 1);
     d.add_u64(fields.end_line, file.text.lines().count().max(1) as u64);
     if let Ok(json) = serde_json::to_string(&file.parsed) {
         d.add_text(fields.parsed, json);
     }
     out.push(d);
+
+    for (number, chunk) in content_store::chunks(&file.text).into_iter().enumerate() {
+        let mut d = TantivyDocument::new();
+        d.add_text(fields.doc_type, schema::CHUNK);
+        d.add_text(fields.path_key, &file.path);
+        d.add_u64(fields.file_id, u64::from(id));
+        d.add_u64(fields.chunk, number as u64);
+        d.add_text(
+            fields.trigrams,
+            file.text.get(chunk.start..chunk.end).unwrap_or(""),
+        );
+        out.push(d);
+    }
 
     let symbols = &file.parsed.symbols;
     for (i, symbol) in symbols.iter().enumerate() {
@@ -471,7 +624,17 @@ fn create(dir: &Path) -> Result<tantivy::Index> {
     }
     std::fs::create_dir_all(&tantivy_dir).map_err(|e| IndexError::io(&tantivy_dir, e))?;
     let (schema, _) = schema::build();
-    let index = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
+    // The document store holds what only the repo map, localization and result listings
+    // read (parses, definitions' names and lines), never regex verification: zstd keeps it
+    // small, which leaves the size budget to the chunked text and its trigrams.
+    let settings = IndexSettings {
+        docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
+        ..IndexSettings::default()
+    };
+    let index = tantivy::Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(&tantivy_dir)?;
     register_tokenizers(&index);
     Ok(index)
 }

@@ -17,6 +17,7 @@
 //! reads and parses only what changed. `Source::Rev` reads a commit from git's object database
 //! without a checkout.
 
+mod content_store;
 mod error;
 mod graph;
 mod identifier;
@@ -25,6 +26,7 @@ mod index;
 mod language;
 mod localize;
 mod parse;
+mod regex_search;
 mod repo_map;
 mod sast;
 mod schema;

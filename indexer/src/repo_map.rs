@@ -67,7 +67,6 @@ impl Index {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
-        let searcher = self.reader.searcher();
         let budget = options.max_tokens * CHARS_PER_TOKEN;
         let mut used = 0;
         let mut chosen: BTreeMap<usize, Vec<(u32, String)>> = BTreeMap::new();
@@ -77,9 +76,7 @@ impl Index {
             let lines = match contents.entry(fi) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    let text = self
-                        .file_content(&searcher, &graph.paths[fi])?
-                        .unwrap_or_default();
+                    let text = self.file_content(&graph.paths[fi])?.unwrap_or_default();
                     e.insert(text.lines().map(str::to_owned).collect())
                 }
             };

@@ -1,9 +1,9 @@
-//! The tantivy schema: one document per file (its text, trigrams and parsed symbols) and one
-//! per definition (its names, docstring and body), sharing the path key so that a changed
-//! file's documents are replaced together.
+//! The tantivy schema: one document per file (its words and parsed symbols), one per chunk of
+//! its text (trigrams, for regex search) and one per definition (its names, docstring and
+//! body), all sharing the path key so that a changed file's documents are replaced together.
 
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use crate::tokenizer::{CODE, TRIGRAM};
@@ -12,6 +12,12 @@ use crate::tokenizer::{CODE, TRIGRAM};
 pub(crate) const FILE: &str = "file";
 /// `doc_type` of a definition document.
 pub(crate) const SYMBOL: &str = "symbol";
+/// `doc_type` of a chunk document.
+pub(crate) const CHUNK: &str = "chunk";
+/// The fast field that numbers file and chunk documents' files.
+pub(crate) const FILE_ID: &str = "file_id";
+/// The fast field with a chunk document's number within its file.
+pub(crate) const CHUNK_NUMBER: &str = "chunk";
 
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
@@ -35,8 +41,12 @@ pub(crate) struct Fields {
     pub body: Field,
     pub start_line: Field,
     pub end_line: Field,
-    /// A file's text, stored for snippets and regex verification.
-    pub content: Field,
+    /// A file or chunk document's file number (see `FileState::id`): where its text and path
+    /// are kept.
+    pub file_id: Field,
+    /// A chunk document's number within its file (see `content_store::chunks`).
+    pub chunk: Field,
+    /// A chunk's text as lower-cased trigrams.
     pub trigrams: Field,
     /// A file's parse (symbols and references) as JSON, for the repo map and localization.
     pub parsed: Field,
@@ -73,7 +83,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         body: b.add_text_field("body", code_text(false)),
         start_line: b.add_u64_field("start_line", STORED | INDEXED),
         end_line: b.add_u64_field("end_line", STORED),
-        content: b.add_text_field("content", STORED),
+        file_id: b.add_u64_field(FILE_ID, FAST),
+        chunk: b.add_u64_field(CHUNK_NUMBER, FAST),
         trigrams: b.add_text_field(
             "trigrams",
             TextOptions::default().set_indexing_options(

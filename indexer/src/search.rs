@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
@@ -15,7 +14,6 @@ use crate::index::Index;
 use crate::language::Language;
 use crate::schema;
 use crate::tokenizer::code_tokens;
-use crate::trigram::{Need, required};
 
 /// How a query is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,7 +38,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn admits(&self, path: &str, language: &str) -> bool {
+    pub(crate) fn admits(&self, path: &str, language: &str) -> bool {
         (self.paths.is_empty() || self.paths.iter().any(|p| path.starts_with(p.as_str())))
             && self.language.is_none_or(|l| l.name() == language)
     }
@@ -65,7 +63,7 @@ pub struct Hit {
 }
 
 const SNIPPET_LINES: usize = 3;
-const SNIPPET_CHARS: usize = 400;
+pub(crate) const SNIPPET_CHARS: usize = 400;
 
 impl Index {
     /// Searches the whole index.
@@ -147,7 +145,7 @@ impl Index {
             if !scope.admits(&hit.path, text_of(&doc, f.language).unwrap_or("")) {
                 continue;
             }
-            let content = files.content(self, searcher, &hit.path)?;
+            let content = files.content(self, &hit.path)?;
             hit.snippet = best_lines(content, hit.start_line, hit.end_line, &terms);
             hits.push(hit);
             if hits.len() == limit {
@@ -232,76 +230,12 @@ impl Index {
         let mut files = FileCache::default();
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, mut hit) in ranked {
-            let content = files.content(self, searcher, &hit.path)?;
+            let content = files.content(self, &hit.path)?;
             hit.snippet = best_lines(content, hit.start_line, hit.end_line, &[]);
             hit.score = score;
             hits.push(hit);
         }
         Ok(hits)
-    }
-
-    fn regex_search(
-        &self,
-        searcher: &Searcher,
-        pattern: &str,
-        limit: usize,
-        scope: &Scope,
-    ) -> Result<Vec<Hit>> {
-        let regex = regex::RegexBuilder::new(pattern)
-            .multi_line(true)
-            .size_limit(1 << 22)
-            .build()
-            .map_err(|e| IndexError::InvalidQuery(e.to_string()))?;
-        let f = self.fields;
-        let files_only: Box<dyn Query> = Box::new(TermQuery::new(
-            Term::from_field_text(f.doc_type, schema::FILE),
-            IndexRecordOption::Basic,
-        ));
-        let prefilter = match need_query(&required(pattern), f.trigrams) {
-            Some(q) => BooleanQuery::new(vec![(Occur::Must, files_only), (Occur::Must, q)]),
-            None => BooleanQuery::new(vec![(Occur::Must, files_only)]),
-        };
-        // Candidates in document-store order (neighbours share a compressed block), each
-        // fetched once and verified on all cores, a chunk at a time so that a small limit
-        // stops early. Hits come out by path within what was verified.
-        let mut addresses: Vec<DocAddress> = searcher
-            .search(&prefilter, &DocSetCollector)?
-            .into_iter()
-            .collect();
-        addresses.sort();
-        let chunk = (rayon::current_num_threads() * 16).max(64);
-        let mut files: Vec<FileHits> = Vec::new();
-        let mut found = 0;
-        for addresses in addresses.chunks(chunk) {
-            let verified: Vec<Result<Option<FileHits>>> = addresses
-                .par_iter()
-                .map(|&address| {
-                    let doc: TantivyDocument = searcher.doc(address)?;
-                    let path = text_of(&doc, f.path_key).unwrap_or("");
-                    if !scope.admits(path, text_of(&doc, f.language).unwrap_or("")) {
-                        return Ok(None);
-                    }
-                    let content = text_of(&doc, f.content).unwrap_or("");
-                    let hits = matches_in(&regex, path, content, limit);
-                    Ok((!hits.is_empty()).then(|| (path.to_owned(), hits)))
-                })
-                .collect();
-            for file in verified {
-                if let Some((path, hits)) = file? {
-                    found += hits.len();
-                    files.push((path, hits));
-                }
-            }
-            if found >= limit {
-                break;
-            }
-        }
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(files
-            .into_iter()
-            .flat_map(|(_, hits)| hits)
-            .take(limit)
-            .collect())
     }
 
     /// A hit from a stored document, without its snippet.
@@ -326,42 +260,15 @@ impl Index {
             score,
         })
     }
-
-    /// The stored text of a file, if indexed.
-    pub(crate) fn file_content(&self, searcher: &Searcher, path: &str) -> Result<Option<String>> {
-        let f = self.fields;
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.path_key, path),
-                    IndexRecordOption::Basic,
-                )) as Box<dyn Query>,
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.doc_type, schema::FILE),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        let top = searcher.search(&query, &TopDocs::with_limit(1))?;
-        let Some((_, address)) = top.first() else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = searcher.doc(*address)?;
-        Ok(text_of(&doc, f.content).map(str::to_owned))
-    }
 }
 
 #[derive(Default)]
 struct FileCache(HashMap<String, String>);
 
 impl FileCache {
-    fn content(&mut self, index: &Index, searcher: &Searcher, path: &str) -> Result<&str> {
+    fn content(&mut self, index: &Index, path: &str) -> Result<&str> {
         if !self.0.contains_key(path) {
-            let content = index.file_content(searcher, path)?.unwrap_or_default();
+            let content = index.file_content(path)?.unwrap_or_default();
             self.0.insert(path.to_owned(), content);
         }
         Ok(self.0.get(path).map(String::as_str).unwrap_or(""))
@@ -376,80 +283,6 @@ pub(crate) fn query_terms(query: &str) -> Vec<String> {
         .map(|t| t.text)
         .filter(|t| seen.insert(t.clone()))
         .collect()
-}
-
-fn need_query(need: &Need, field: tantivy::schema::Field) -> Option<Box<dyn Query>> {
-    match need {
-        Need::Anything => None,
-        Need::Trigrams(grams) => {
-            let mut unique: Vec<&String> = grams.iter().collect();
-            unique.sort();
-            unique.dedup();
-            Some(Box::new(BooleanQuery::new(
-                unique
-                    .into_iter()
-                    .map(|g| {
-                        let q: Box<dyn Query> = Box::new(TermQuery::new(
-                            Term::from_field_text(field, g),
-                            IndexRecordOption::Basic,
-                        ));
-                        (Occur::Must, q)
-                    })
-                    .collect(),
-            )))
-        }
-        Need::All(needs) => {
-            let clauses: Vec<(Occur, Box<dyn Query>)> = needs
-                .iter()
-                .filter_map(|n| need_query(n, field))
-                .map(|q| (Occur::Must, q))
-                .collect();
-            (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-        }
-        Need::Any(needs) => {
-            let mut clauses = Vec::new();
-            for n in needs {
-                // One unconstrained branch makes the whole alternation unconstrained.
-                clauses.push((Occur::Should, need_query(n, field)?));
-            }
-            Some(Box::new(BooleanQuery::new(clauses)))
-        }
-    }
-}
-
-/// One file's path and its hits.
-type FileHits = (String, Vec<Hit>);
-
-/// The lines of `content` that `regex` matches, as hits (one per line where a match starts),
-/// at most `limit`.
-fn matches_in(regex: &regex::Regex, path: &str, content: &str, limit: usize) -> Vec<Hit> {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(content.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of = |byte: usize| line_starts.partition_point(|&s| s <= byte) as u32;
-    let mut hits = Vec::new();
-    let mut last_line = 0;
-    for m in regex.find_iter(content) {
-        let start_line = line_of(m.start());
-        if start_line == last_line {
-            continue;
-        }
-        let end_line = line_of(m.end().saturating_sub(1).max(m.start()));
-        last_line = end_line;
-        hits.push(Hit {
-            path: path.to_owned(),
-            start_line,
-            end_line,
-            symbol: None,
-            kind: None,
-            snippet: lines(content, start_line, end_line.min(start_line + 2)),
-            score: 1.0,
-        });
-        if hits.len() == limit {
-            break;
-        }
-    }
-    hits
 }
 
 fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<&str> {
@@ -479,16 +312,6 @@ fn strsim_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// Lines `start..=end` (1-based) of `content`, capped.
-fn lines(content: &str, start: u32, end: u32) -> String {
-    let text: Vec<&str> = content
-        .lines()
-        .skip(start.saturating_sub(1) as usize)
-        .take((end.saturating_sub(start) + 1) as usize)
-        .collect();
-    text.join("\n").chars().take(SNIPPET_CHARS).collect()
 }
 
 /// The first line of the span plus the lines in it with the most query terms, in order.

@@ -1,7 +1,7 @@
 //! Turning a regex into the trigrams any match must contain (an AND/OR tree), so that the
 //! index can rule out files before the regex runs on them.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use crate::tokenizer::trigrams;
 
@@ -19,9 +19,43 @@ pub(crate) enum Need {
 /// The requirement of a regex; `Anything` when it cannot be parsed here (the regex crate then
 /// reports the real error).
 pub(crate) fn required(pattern: &str) -> Need {
-    match regex_syntax::parse(pattern) {
-        Ok(hir) => need(&hir),
-        Err(_) => Need::Anything,
+    parse(pattern).map_or(Need::Anything, |hir| need(&hir))
+}
+
+/// Whether a match of the regex may need more than one line, or the whole file: it can match
+/// a line end (`\s`, `[^x]`, `(?s).`, a literal `\n`), or anchors at the text's start or end
+/// (`\A`, `\z`). Such a regex cannot be verified one chunk of lines at a time. True when the
+/// pattern does not parse (the regex crate then reports the real error).
+pub(crate) fn needs_whole_file(pattern: &str) -> bool {
+    parse(pattern).is_none_or(|hir| crosses_lines(&hir))
+}
+
+/// Parses as the search compiles it (`^` and `$` match at line ends); `None` when the
+/// pattern is not valid.
+fn parse(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .multi_line(true)
+        .build()
+        .parse(pattern)
+        .ok()
+}
+
+fn crosses_lines(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty => false,
+        HirKind::Literal(literal) => literal.0.contains(&b'\n'),
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Class(Class::Bytes(class)) => class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Look(look) => matches!(look, Look::Start | Look::End),
+        HirKind::Repetition(rep) => crosses_lines(&rep.sub),
+        HirKind::Capture(capture) => crosses_lines(&capture.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(crosses_lines),
     }
 }
 

@@ -156,6 +156,19 @@ fn a_working_tree_update_parses_only_the_changed_file() {
     assert_eq!((second.parsed, second.reused, second.removed), (1, 3, 1));
     assert_eq!(symbols(&index, "shrink"), ["src/cache.rs:shrink"]);
     assert!(symbols(&index, "LruCache").is_empty());
+    // The unchanged files' text is carried into the new content store; the changed file's is
+    // replaced.
+    let lines = |pattern: &str| -> Vec<(String, u32)> {
+        index
+            .search(pattern, SearchMode::Regex, 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.path, h.start_line))
+            .collect()
+    };
+    assert_eq!(lines("func Retry"), [("lib/util.go".to_owned(), 4)]);
+    assert_eq!(lines("fn shrink"), [("src/cache.rs".to_owned(), 1)]);
+    assert!(lines("evict_oldest").is_empty());
 }
 
 fn built(repo: &std::path::Path, data: &std::path::Path) {
@@ -195,6 +208,45 @@ fn a_corrupt_segment_file_forces_a_rebuild() {
     assert_rebuilt(repo.path(), data.path());
 }
 
+/// The content store (the files' text, outside tantivy) is checked like the segments: a
+/// flipped byte, a missing file or a store from another build is never searched.
+#[test]
+fn a_damaged_or_missing_content_store_forces_a_rebuild() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    built(repo.path(), data.path());
+    let store = || {
+        let stores: Vec<_> = std::fs::read_dir(data.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "lz4"))
+            .collect();
+        assert_eq!(
+            stores.len(),
+            1,
+            "one content store, old ones removed: {stores:?}"
+        );
+        stores[0].clone()
+    };
+    let path = store();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    assert_rebuilt(repo.path(), data.path());
+
+    std::fs::remove_file(store()).unwrap();
+    assert_rebuilt(repo.path(), data.path());
+
+    // A store from another build of the same index, under the name this one expects.
+    let kept = std::fs::read(store()).unwrap();
+    write(repo.path(), &[("src/cache.rs", "fn shrink() {}\n")]);
+    Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    std::fs::write(store(), kept).unwrap();
+    write(repo.path(), PROJECT);
+    assert_rebuilt(repo.path(), data.path());
+}
+
 #[test]
 fn unreadable_or_foreign_bookkeeping_forces_a_rebuild() {
     let repo = tempfile::tempdir().unwrap();
@@ -204,8 +256,10 @@ fn unreadable_or_foreign_bookkeeping_forces_a_rebuild() {
     std::fs::write(&meta, b"{not json").unwrap();
     assert_rebuilt(repo.path(), data.path());
 
-    let text = std::fs::read_to_string(&meta).unwrap();
-    std::fs::write(&meta, text.replacen("\"format\":1", "\"format\":0", 1)).unwrap();
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
+    value["format"] = serde_json::json!(0);
+    std::fs::write(&meta, value.to_string()).unwrap();
     assert_rebuilt(repo.path(), data.path());
 
     // Bookkeeping from another commit of the index (a torn update).

@@ -103,26 +103,37 @@ fn symbol_search_is_exact_first_then_fuzzy() {
     );
 }
 
-/// Every line of every fixture file that `pattern` matches, found without the index.
-fn brute_force(pattern: &str) -> Vec<(String, u32)> {
+/// Every line of `files` where a match of `pattern` starts (after the last line of the match
+/// before), found without the index.
+fn brute_force(files: &[(&str, &str)], pattern: &str) -> Vec<(String, u32)> {
     let regex = regex::RegexBuilder::new(pattern)
         .multi_line(true)
         .build()
         .unwrap();
+    let line_of = |content: &str, at: usize| content[..at].matches('\n').count() as u32 + 1;
     let mut found = Vec::new();
-    let mut files: Vec<&(&str, &str)> = PROJECT.iter().collect();
+    let mut files: Vec<&(&str, &str)> = files.iter().collect();
     files.sort();
     for (path, content) in files {
         let mut last = 0;
         for m in regex.find_iter(content) {
-            let line = content[..m.start()].matches('\n').count() as u32 + 1;
+            let line = line_of(content, m.start());
             if line != last {
                 found.push(((*path).to_owned(), line));
-                last = line;
+                last = line_of(content, m.end().saturating_sub(1).max(m.start()));
             }
         }
     }
     found
+}
+
+fn found_lines(index: &Index, pattern: &str) -> Vec<(String, u32)> {
+    index
+        .search(pattern, SearchMode::Regex, 100_000)
+        .unwrap()
+        .iter()
+        .map(|h| (h.path.clone(), h.start_line))
+        .collect()
 }
 
 #[test]
@@ -140,18 +151,55 @@ fn regex_search_finds_exactly_what_a_full_scan_finds() {
         r"(ab)*def",
         r"\bpub\b",
     ] {
-        let hits = index.search(pattern, SearchMode::Regex, 100).unwrap();
-        let got: Vec<(String, u32)> = hits
-            .iter()
-            .map(|h| (h.path.clone(), h.start_line))
-            .collect();
-        let expected = brute_force(pattern);
+        let expected = brute_force(PROJECT, pattern);
         assert!(!expected.is_empty(), "{pattern} should match something");
-        assert_eq!(got, expected, "{pattern}");
+        assert_eq!(found_lines(&index, pattern), expected, "{pattern}");
     }
     let hits = index.search(r"cap -= 1", SearchMode::Regex, 10).unwrap();
     assert_eq!(hits[0].snippet, "        self.cap -= 1;");
     assert_eq!((hits[0].start_line, hits[0].end_line), (6, 6));
+}
+
+/// A file of many chunks (the unit the prefilter narrows a search to): matches are found on
+/// the right lines in every chunk, matches that cross lines are found across chunk edges, and
+/// `\A` and `\z` mean the file's ends, not a chunk's.
+#[test]
+fn regex_search_across_chunks_finds_what_a_full_scan_finds() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let big: String = (0..3000)
+        .map(|i| format!("def f{i}(x):\n    return x * {i}\n"))
+        .collect();
+    let files = [
+        ("pkg/big.py", big.as_str()),
+        ("pkg/small.py", "def f7(y):\n    return y\n"),
+    ];
+    write(repo.path(), &files);
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    for pattern in [
+        r"return x \* 7\d*$",
+        r"^def f29\d\d\(",
+        r"\bf7\(",
+        r"return [xy]$",
+        r"(?i)RETURN X \* 1234$",
+        r"return x \* 41\ndef f42",
+        r"(?s)def f\d+\(x\):\n    return x \* \d+\ndef f\d+",
+        r"x \* \d+\s+def f1\d\d\b",
+        r"\Adef f\d+\(",
+        r"2999\n\z",
+    ] {
+        let expected = brute_force(&files, pattern);
+        assert!(!expected.is_empty(), "{pattern} should match something");
+        assert_eq!(found_lines(&index, pattern), expected, "{pattern}");
+    }
+    let hits = index
+        .search(r"return x \* 2718$", SearchMode::Regex, 10)
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        (hits[0].start_line, hits[0].snippet.as_str()),
+        (5438, "    return x * 2718")
+    );
 }
 
 #[test]
