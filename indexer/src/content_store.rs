@@ -105,22 +105,35 @@ impl ContentStore {
         let mut text = Vec::new();
         for record in records(self.compressed(span)?) {
             let (_, block) = record?;
-            text.extend_from_slice(&decompress(block)?);
+            decompress_into(block, &mut text)?;
         }
         Ok(text)
     }
 
-    /// Chunk `number` of the file at `span`: its first line and its text.
-    pub fn chunk(&self, span: Span, number: usize) -> Result<(u32, Vec<u8>)> {
+    /// Chunk `number` of the file at `span`, decompressed into `text` (cleared first, so that
+    /// a caller can reuse one buffer); answers the chunk's first line.
+    pub fn chunk_into(&self, span: Span, number: usize, text: &mut Vec<u8>) -> Result<u32> {
         let (first_line, block) = records(self.compressed(span)?)
             .nth(number)
             .ok_or_else(|| damaged(format!("span {span:?} has no chunk {number}")))??;
-        Ok((first_line, decompress(block)?))
+        text.clear();
+        decompress_into(block, text)?;
+        Ok(first_line)
     }
 }
 
-fn decompress(block: &[u8]) -> Result<Vec<u8>> {
-    lz4_flex::decompress_size_prepended(block).map_err(|e| damaged(format!("a chunk: {e}")))
+/// Appends one LZ4 block (its size prepended) to `out`.
+fn decompress_into(block: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let corrupt = |reason: String| damaged(format!("a chunk: {reason}"));
+    let (size, compressed) = block
+        .split_first_chunk::<4>()
+        .ok_or_else(|| corrupt("no size".to_owned()))?;
+    let start = out.len();
+    out.resize(start + u32::from_le_bytes(*size) as usize, 0);
+    let written = lz4_flex::block::decompress_into(compressed, &mut out[start..])
+        .map_err(|e| corrupt(e.to_string()))?;
+    out.truncate(start + written);
+    Ok(())
 }
 
 /// The records of one file's span: each chunk's first line and compressed block.

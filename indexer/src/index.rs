@@ -9,14 +9,13 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::Schema;
-use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{IndexReader, IndexSettings, IndexWriter, TantivyDocument, Term};
+use tantivy::{IndexReader, IndexWriter, TantivyDocument, Term};
 
 use crate::content_store::{self, ContentStore, Seal, Span, StoreWriter};
 use crate::error::{IndexError, Result};
 use crate::graph::Graph;
 use crate::language::Language;
-use crate::parse::{ParsedFile, SymbolKind, parse};
+use crate::parse::{ParsedFile, Symbol, SymbolKind, parse};
 use crate::schema::{self, Fields};
 use crate::skip::{self, SkipCounts, SkipReason};
 use crate::source::{Entry, Reader, Source, list};
@@ -417,9 +416,14 @@ impl Index {
         self.content.text(file.content)
     }
 
-    /// Chunk `number` of an indexed file: its first line and its text.
-    pub(crate) fn chunk(&self, file: &IndexedFile, number: usize) -> Result<(u32, Vec<u8>)> {
-        self.content.chunk(file.content, number)
+    /// Chunk `number` of an indexed file, decompressed into `text`; answers its first line.
+    pub(crate) fn chunk_into(
+        &self,
+        file: &IndexedFile,
+        number: usize,
+        text: &mut Vec<u8>,
+    ) -> Result<u32> {
+        self.content.chunk_into(file.content, number, text)
     }
 
     /// The text of the indexed file at `path`, if there is one.
@@ -541,7 +545,21 @@ fn documents(fields: &Fields, file: &NewFile, id: u32) -> Vec<TantivyDocument> {
     d.add_u64(fields.file_id, u64::from(id));
     d.add_u64(fields.start_line, 1);
     d.add_u64(fields.end_line, file.text.lines().count().max(1) as u64);
-    if let Ok(json) = serde_json::to_string(&file.parsed) {
+    // Docstrings are indexed (each definition's `doc` field) but left out of the stored parse:
+    // what reads the parse back (the graph) never needs them, and they were most of its size.
+    let stored = ParsedFile {
+        symbols: file
+            .parsed
+            .symbols
+            .iter()
+            .map(|symbol| Symbol {
+                doc: None,
+                ..symbol.clone()
+            })
+            .collect(),
+        references: file.parsed.references.clone(),
+    };
+    if let Ok(json) = serde_json::to_string(&stored) {
         d.add_text(fields.parsed, json);
     }
     out.push(d);
@@ -624,17 +642,7 @@ fn create(dir: &Path) -> Result<tantivy::Index> {
     }
     std::fs::create_dir_all(&tantivy_dir).map_err(|e| IndexError::io(&tantivy_dir, e))?;
     let (schema, _) = schema::build();
-    // The document store holds what only the repo map, localization and result listings
-    // read (parses, definitions' names and lines), never regex verification: zstd keeps it
-    // small, which leaves the size budget to the chunked text and its trigrams.
-    let settings = IndexSettings {
-        docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
-        ..IndexSettings::default()
-    };
-    let index = tantivy::Index::builder()
-        .schema(schema)
-        .settings(settings)
-        .create_in_dir(&tantivy_dir)?;
+    let index = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
     register_tokenizers(&index);
     Ok(index)
 }

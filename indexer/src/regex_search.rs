@@ -40,9 +40,10 @@ impl Index {
             || self.work_for(searcher, pattern, scope),
         );
         let (regex, work) = (regex?, work?);
-        // Verified on all cores, a batch at a time so that a small limit stops early; batches
-        // double, so that a search for every match waits on few of them.
-        let mut batch = (rayon::current_num_threads() * 16).max(64);
+        // Verified on all cores, a batch at a time so that a small limit stops early. The first
+        // batch is as many items as the limit (fewer could not reach it if every item held one
+        // hit), so a search for every match is one pass; batches then double.
+        let mut batch = limit.max(rayon::current_num_threads() * 16).max(64);
         let mut hits = Vec::new();
         let mut rest = work.as_slice();
         while !rest.is_empty() && hits.len() < limit {
@@ -51,12 +52,15 @@ impl Index {
             batch *= 2;
             let verified: Vec<Result<Vec<Hit>>> = work
                 .par_iter()
-                .map(|&(file, chunk)| {
-                    let (first_line, text) = match chunk {
-                        Some(number) => self.chunk(file, number)?,
-                        None => (1, self.text(file)?),
+                .map_init(Vec::new, |text, &(file, chunk)| {
+                    let first_line = match chunk {
+                        Some(number) => self.chunk_into(file, number, text)?,
+                        None => {
+                            *text = self.text(file)?;
+                            1
+                        }
                     };
-                    Ok(matches_in(&regex, &file.path, &text, first_line, limit))
+                    Ok(matches_in(&regex, &file.path, text, first_line, limit))
                 })
                 .collect();
             for found in verified {
@@ -290,6 +294,15 @@ fn matches_in(
 fn snippet_of(lines: &[u8]) -> String {
     let head = &lines[..lines.len().min(SNIPPET_CHARS * 4)];
     let text = String::from_utf8_lossy(head);
-    let text: Vec<&str> = text.lines().collect();
-    text.join("\n").chars().take(SNIPPET_CHARS).collect()
+    let mut snippet = String::with_capacity(text.len().min(SNIPPET_CHARS));
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            snippet.push('\n');
+        }
+        snippet.push_str(line);
+    }
+    if let Some((cut, _)) = snippet.char_indices().nth(SNIPPET_CHARS) {
+        snippet.truncate(cut);
+    }
+    snippet
 }
