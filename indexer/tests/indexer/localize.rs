@@ -209,6 +209,15 @@ fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
         "docs/slugs.md",
         "slugify empty title slug crash: slugify of an empty title crashes with a slug error\n",
     ));
+    // Code that is documentation or an example (a Sphinx `conf.py`, a gallery script).
+    files.push((
+        "docs/conf.py",
+        "# slugify empty title slug crash\nslug_title = 'slugify empty title slug'\n",
+    ));
+    files.push((
+        "examples/slug_demo.py",
+        "from shop.utils.text import slugify\n# slugify an empty title: slug crash\nprint(slugify('empty title slug'))\n",
+    ));
     write(repo.path(), &files);
     let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
 
@@ -231,6 +240,43 @@ fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
         .localize("tests/test_slugify.py fails: slugify of an empty title", 5)
         .unwrap();
     assert_eq!(named.files[0].path, "tests/test_slugify.py");
+}
+
+/// The title (the text's first line) names the problem in few words; a body that goes on
+/// about what the user did does not outweigh it.
+#[test]
+fn the_title_outweighs_a_body_about_something_else() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        &[
+            (
+                "shop/cart.py",
+                "def add_item(cart, item, quantity):\n    \"\"\"Adds an item to the cart.\"\"\"\n    cart.items.append((item, quantity))\n\n\ndef remove_item(cart, item):\n    cart.items.remove(item)\n",
+            ),
+            (
+                "shop/pricing.py",
+                "def apply_coupon(total, coupon):\n    \"\"\"Takes a coupon's discount off the total.\"\"\"\n    return total - coupon.discount\n",
+            ),
+        ],
+    );
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let issue = "Coupon discount ignored\n\nI add an item to the cart, then another item to the cart, \
+                 and remove an item from the cart: the cart shows each item and its quantity, \
+                 but at checkout the total is the same.";
+    let paths: Vec<String> = index
+        .localize(issue, 5)
+        .unwrap()
+        .files
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert_eq!(
+        paths.first().map(String::as_str),
+        Some("shop/pricing.py"),
+        "{paths:?}"
+    );
 }
 
 #[test]
