@@ -279,6 +279,48 @@ fn the_title_outweighs_a_body_about_something_else() {
     );
 }
 
+/// A traceback is a call chain through whatever ran: the frame that raised inside the
+/// repository (here under a `src/` layout, installed as `site-packages/pkg/...`) points at the
+/// code to fix. The framework frames around it, their paths and the names they show, do not
+/// outweigh it.
+#[test]
+fn a_traceback_points_at_the_raising_frame_not_the_framework_around_it() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        &[
+            (
+                "src/pkg/framework.py",
+                "def run_app(app, request):\n    return dispatch_request(app, request)\n\n\ndef dispatch_request(app, request):\n    return handle_view(app, request)\n\n\ndef handle_view(app, request):\n    return render_view(app.view, request)\n",
+            ),
+            (
+                "src/pkg/views.py",
+                "def render_view(view, request):\n    return view.template % request.args\n",
+            ),
+        ],
+    );
+    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let issue = "Showing a page crashes\n\nOpening the page fails with a TypeError:\n\n\
+        ```\nTraceback (most recent call last):\n  \
+        File \"/venv/lib/python3.11/site-packages/pkg/framework.py\", line 3, in run_app\n    \
+        return dispatch_request(app, request)\n  \
+        File \"/venv/lib/python3.11/site-packages/pkg/framework.py\", line 8, in dispatch_request\n    \
+        return handle_view(app, request)\n  \
+        File \"/venv/lib/python3.11/site-packages/pkg/framework.py\", line 13, in handle_view\n    \
+        return render_view(app.view, request)\n  \
+        File \"/venv/lib/python3.11/site-packages/pkg/views.py\", line 2, in render_view\n    \
+        return view.template % request.args\n\
+        TypeError: not all arguments converted during string formatting\n```\n";
+    let found = index.localize(issue, 5).unwrap();
+    let paths: Vec<&str> = found.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["src/pkg/views.py", "src/pkg/framework.py"]);
+    assert_eq!(found.files[0].symbols[0].name, "render_view");
+    // Not by a hair: the framework's frames are one call away and more numerous.
+    let (views, framework) = (found.files[0].score, found.files[1].score);
+    assert!(views > 1.5 * framework, "{views} vs {framework}");
+}
+
 #[test]
 fn a_dotted_module_path_in_the_text_names_its_file() {
     let (_repo, _data, index) = shop();
