@@ -33,7 +33,8 @@ pub(crate) struct Seal {
 
 /// Text per chunk, at least: a chunk ends at the first line end after this many bytes. The
 /// trigram prefilter narrows a search to chunks (smaller ones filter better and weigh more in
-/// the index).
+/// the index). Chunk documents and store records are numbered by it, so changing it changes
+/// the index format (`FORMAT_VERSION` in `index.rs`).
 pub(crate) const CHUNK_BYTES: usize = 4096;
 const RECORD_HEADER: usize = 8;
 
