@@ -27,12 +27,28 @@ const SHOP: &[(&str, &str)] = &[
     ),
 ];
 
-fn shop() -> (tempfile::TempDir, tempfile::TempDir, Index) {
+/// An index of `files`, written into a new repository (kept alive with it).
+fn indexed(files: &[(&str, &str)]) -> (tempfile::TempDir, tempfile::TempDir, Index) {
     let repo = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    write(repo.path(), SHOP);
+    write(repo.path(), files);
     let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
     (repo, data, index)
+}
+
+fn shop() -> (tempfile::TempDir, tempfile::TempDir, Index) {
+    indexed(SHOP)
+}
+
+/// The paths `localize` ranks for `issue`, best first.
+fn ranked_paths(index: &Index, issue: &str) -> Vec<String> {
+    index
+        .localize(issue, 5)
+        .unwrap()
+        .files
+        .into_iter()
+        .map(|f| f.path)
+        .collect()
 }
 
 #[test]
@@ -143,26 +159,20 @@ fn a_named_path_wins_and_the_json_has_the_documented_shape() {
 
 #[test]
 fn javascript_stack_frames_pick_the_right_one_of_two_same_named_functions() {
-    let repo = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    write(
-        repo.path(),
-        &[
-            (
-                "src/loader.js",
-                "export class Loader {\n  load(name) {\n    return this.options.dir + name;\n  }\n}\n",
-            ),
-            (
-                "src/cache.js",
-                "export function load(key) {\n  return store.get(key);\n}\n",
-            ),
-            (
-                "src/main.js",
-                "import { Loader } from './loader';\nnew Loader().load('x');\n",
-            ),
-        ],
-    );
-    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let (_repo, _data, index) = indexed(&[
+        (
+            "src/loader.js",
+            "export class Loader {\n  load(name) {\n    return this.options.dir + name;\n  }\n}\n",
+        ),
+        (
+            "src/cache.js",
+            "export function load(key) {\n  return store.get(key);\n}\n",
+        ),
+        (
+            "src/main.js",
+            "import { Loader } from './loader';\nnew Loader().load('x');\n",
+        ),
+    ]);
     let issue = "Crash on startup:\n\nTypeError: Cannot read properties of undefined (reading 'dir')\n    at Loader.load (/app/src/loader.js:3:12)\n    at Object.<anonymous> (/app/src/main.js:2:14)\n";
     let found = index.localize(issue, 3).unwrap();
     assert_eq!(found.files[0].path, "src/loader.js", "{found:?}");
@@ -197,8 +207,6 @@ fn impact_names_the_changed_definition_and_the_files_that_use_it() {
 
 #[test]
 fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
-    let repo = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
     let mut files = SHOP.to_vec();
     // A test and a document that repeat the issue's words more often than the code does.
     files.push((
@@ -218,17 +226,10 @@ fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
         "examples/slug_demo.py",
         "from shop.utils.text import slugify\n# slugify an empty title: slug crash\nprint(slugify('empty title slug'))\n",
     ));
-    write(repo.path(), &files);
-    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let (_repo, _data, index) = indexed(&files);
 
     let issue = "slugify crashes on an empty title: the slug is empty";
-    let paths: Vec<String> = index
-        .localize(issue, 5)
-        .unwrap()
-        .files
-        .into_iter()
-        .map(|f| f.path)
-        .collect();
+    let paths = ranked_paths(&index, issue);
     assert_eq!(
         paths.first().map(String::as_str),
         Some("shop/utils/text.py"),
@@ -246,32 +247,20 @@ fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
 /// about what the user did does not outweigh it.
 #[test]
 fn the_title_outweighs_a_body_about_something_else() {
-    let repo = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    write(
-        repo.path(),
-        &[
-            (
-                "shop/cart.py",
-                "def add_item(cart, item, quantity):\n    \"\"\"Adds an item to the cart.\"\"\"\n    cart.items.append((item, quantity))\n\n\ndef remove_item(cart, item):\n    cart.items.remove(item)\n",
-            ),
-            (
-                "shop/pricing.py",
-                "def apply_coupon(total, coupon):\n    \"\"\"Takes a coupon's discount off the total.\"\"\"\n    return total - coupon.discount\n",
-            ),
-        ],
-    );
-    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let (_repo, _data, index) = indexed(&[
+        (
+            "shop/cart.py",
+            "def add_item(cart, item, quantity):\n    \"\"\"Adds an item to the cart.\"\"\"\n    cart.items.append((item, quantity))\n\n\ndef remove_item(cart, item):\n    cart.items.remove(item)\n",
+        ),
+        (
+            "shop/pricing.py",
+            "def apply_coupon(total, coupon):\n    \"\"\"Takes a coupon's discount off the total.\"\"\"\n    return total - coupon.discount\n",
+        ),
+    ]);
     let issue = "Coupon discount ignored\n\nI add an item to the cart, then another item to the cart, \
                  and remove an item from the cart: the cart shows each item and its quantity, \
                  but at checkout the total is the same.";
-    let paths: Vec<String> = index
-        .localize(issue, 5)
-        .unwrap()
-        .files
-        .into_iter()
-        .map(|f| f.path)
-        .collect();
+    let paths = ranked_paths(&index, issue);
     assert_eq!(
         paths.first().map(String::as_str),
         Some("shop/pricing.py"),
@@ -285,22 +274,16 @@ fn the_title_outweighs_a_body_about_something_else() {
 /// outweigh it.
 #[test]
 fn a_traceback_points_at_the_raising_frame_not_the_framework_around_it() {
-    let repo = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    write(
-        repo.path(),
-        &[
-            (
-                "src/pkg/framework.py",
-                "def run_app(app, request):\n    return dispatch_request(app, request)\n\n\ndef dispatch_request(app, request):\n    return handle_view(app, request)\n\n\ndef handle_view(app, request):\n    return render_view(app.view, request)\n",
-            ),
-            (
-                "src/pkg/views.py",
-                "def render_view(view, request):\n    return view.template % request.args\n",
-            ),
-        ],
-    );
-    let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+    let (_repo, _data, index) = indexed(&[
+        (
+            "src/pkg/framework.py",
+            "def run_app(app, request):\n    return dispatch_request(app, request)\n\n\ndef dispatch_request(app, request):\n    return handle_view(app, request)\n\n\ndef handle_view(app, request):\n    return render_view(app.view, request)\n",
+        ),
+        (
+            "src/pkg/views.py",
+            "def render_view(view, request):\n    return view.template % request.args\n",
+        ),
+    ]);
     let issue = "Showing a page crashes\n\nOpening the page fails with a TypeError:\n\n\
         ```\nTraceback (most recent call last):\n  \
         File \"/venv/lib/python3.11/site-packages/pkg/framework.py\", line 3, in run_app\n    \
