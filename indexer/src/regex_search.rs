@@ -49,7 +49,7 @@ impl Index {
         while !rest.is_empty() && hits.len() < limit {
             let (work, after) = rest.split_at(batch.min(rest.len()));
             rest = after;
-            batch *= 2;
+            batch = batch.saturating_mul(2);
             let verified: Vec<Result<Vec<Hit>>> = work
                 .par_iter()
                 .map_init(Vec::new, |text, &(file, chunk)| {

@@ -155,6 +155,14 @@ fn regex_search_finds_exactly_what_a_full_scan_finds() {
         assert!(!expected.is_empty(), "{pattern} should match something");
         assert_eq!(found_lines(&index, pattern), expected, "{pattern}");
     }
+    // No limit at all is a limit too.
+    let unlimited = index
+        .search(r"\bpub\b", SearchMode::Regex, usize::MAX)
+        .unwrap();
+    assert_eq!(
+        unlimited,
+        index.search(r"\bpub\b", SearchMode::Regex, 100).unwrap()
+    );
     let hits = index.search(r"cap -= 1", SearchMode::Regex, 10).unwrap();
     assert_eq!(hits[0].snippet, "        self.cap -= 1;");
     assert_eq!((hits[0].start_line, hits[0].end_line), (6, 6));
