@@ -268,6 +268,36 @@ fn the_title_outweighs_a_body_about_something_else() {
     );
 }
 
+/// The title's first word, when it names a top-level definition, is the issue's subject,
+/// even when the body is mostly about another name.
+#[test]
+fn the_titles_first_word_names_the_subject() {
+    let (_repo, _data, index) = indexed(&[
+        (
+            "shop/tax.py",
+            "def round_total(total):\n    return round(total * 100) / 100\n",
+        ),
+        (
+            "shop/models.py",
+            "class Invoice:\n    def total(self):\n        return sum(line.price for line in self.lines)\n\n    def add_line(self, line):\n        self.lines.append(line)\n",
+        ),
+    ]);
+    let issue = "round_total() is off by a cent for an Invoice\n\nAn `Invoice` with three \
+                 lines: `Invoice.total()` gives 10.005 and the Invoice shows 10.00. Every Invoice \
+                 with a half cent in its total is off.";
+    assert_eq!(
+        ranked_paths(&index, issue).first().map(String::as_str),
+        Some("shop/tax.py")
+    );
+    // Not when the first word is only a word.
+    let issue = "Rounding is off by a cent for an Invoice\n\nAn `Invoice` with three lines: \
+                 `Invoice.total()` gives 10.005 and the Invoice shows 10.00.";
+    assert_eq!(
+        ranked_paths(&index, issue).first().map(String::as_str),
+        Some("shop/models.py")
+    );
+}
+
 /// A traceback is a call chain through whatever ran: the frame that raised inside the
 /// repository (here under a `src/` layout, installed as `site-packages/pkg/...`) points at the
 /// code to fix. The framework frames around it, their paths and the names they show, do not
