@@ -146,47 +146,26 @@ pub fn run(args: IndexArgs) -> anyhow::Result<IndexReport> {
     // Each side in a phase of its own (the index's queries, then rg's), each pattern once per
     // round: interleaved, each side would pay for the caches the other just evicted (measured
     // both ways in docs/benchmarks.md).
-    let mut regex = Latencies::new()?;
-    let mut regex_top50 = Latencies::new()?;
-    let mut rg = Latencies::new()?;
-    let mut rg_top50 = Latencies::new()?;
     let runs = args.regex_runs.max(1);
-    for _ in 0..runs {
-        for pattern in PATTERNS {
-            let started = Instant::now();
-            // Every match, as rg counts every match.
-            let hits = index.search(pattern, SearchMode::Regex, 100_000)?;
-            regex.record(started.elapsed());
-            std::hint::black_box(hits);
-        }
-    }
-    for _ in 0..runs {
-        for pattern in PATTERNS {
-            let started = Instant::now();
-            let hits = index.search(pattern, SearchMode::Regex, 50)?;
-            regex_top50.record(started.elapsed());
-            std::hint::black_box(hits);
-        }
-    }
-    for _ in 0..runs {
-        for pattern in PATTERNS {
-            let started = Instant::now();
-            let output = Command::new("rg")
-                .args(["--count-matches", "--no-messages", "-e", pattern])
-                .arg(&checkout)
-                .output()
-                .context("running rg (is ripgrep installed?)")?;
-            rg.record(started.elapsed());
-            std::hint::black_box(output);
-        }
-    }
-    for _ in 0..runs {
-        for pattern in PATTERNS {
-            let started = Instant::now();
-            rg_first_lines(pattern, &checkout, 50)?;
-            rg_top50.record(started.elapsed());
-        }
-    }
+    // Every match, as rg counts every match.
+    let regex = time_patterns(runs, |pattern| {
+        std::hint::black_box(index.search(pattern, SearchMode::Regex, 100_000)?);
+        Ok(())
+    })?;
+    let regex_top50 = time_patterns(runs, |pattern| {
+        std::hint::black_box(index.search(pattern, SearchMode::Regex, 50)?);
+        Ok(())
+    })?;
+    let rg = time_patterns(runs, |pattern| {
+        let output = Command::new("rg")
+            .args(["--count-matches", "--no-messages", "-e", pattern])
+            .arg(&checkout)
+            .output()
+            .context("running rg (is ripgrep installed?)")?;
+        std::hint::black_box(output);
+        Ok(())
+    })?;
+    let rg_top50 = time_patterns(runs, |pattern| rg_first_lines(pattern, &checkout, 50))?;
     drop(index);
 
     // Ten changed files, then an incremental build into the same directory, three times.
@@ -274,6 +253,22 @@ fn query_terms(
         .map(|(a, b)| format!("{} {}", a.replace('_', " "), b.replace('_', " ")))
         .collect();
     Ok((symbols, words))
+}
+
+/// Times `query` on each of the patterns, `runs` rounds.
+fn time_patterns(
+    runs: usize,
+    mut query: impl FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<Latencies> {
+    let mut latencies = Latencies::new()?;
+    for _ in 0..runs {
+        for pattern in PATTERNS {
+            let started = Instant::now();
+            query(pattern)?;
+            latencies.record(started.elapsed());
+        }
+    }
+    Ok(latencies)
 }
 
 /// Runs rg until it has printed `lines` lines (or ended), then kills it: what
