@@ -183,12 +183,11 @@ pub(crate) fn compress(text: &str) -> Vec<u8> {
     out
 }
 
-/// A store being written to a temporary file; [`StoreWriter::finish`] names it.
+/// A store being built in memory; [`StoreWriter::finish`] writes it and opens it as it is,
+/// without reading back what it just wrote.
+#[derive(Default)]
 pub(crate) struct StoreWriter {
-    out: std::io::BufWriter<std::fs::File>,
-    tmp: std::path::PathBuf,
-    crc: crc32fast::Hasher,
-    written: u64,
+    bytes: Vec<u8>,
 }
 
 const TMP_FILE: &str = "content.lz4.tmp";
@@ -196,53 +195,35 @@ const PREFIX: &str = "content-";
 const SUFFIX: &str = ".lz4";
 
 impl StoreWriter {
-    pub fn create(dir: &Path) -> Result<StoreWriter> {
-        let tmp = dir.join(TMP_FILE);
-        let file = std::fs::File::create(&tmp).map_err(|e| IndexError::io(&tmp, e))?;
-        Ok(StoreWriter {
-            out: std::io::BufWriter::with_capacity(1 << 20, file),
-            tmp,
-            crc: crc32fast::Hasher::new(),
-            written: 0,
-        })
-    }
-
     /// Appends compressed bytes (from [`compress`] or an older store) and says where they lie.
     pub fn push(&mut self, compressed: &[u8]) -> Result<Span> {
-        let len = u32::try_from(compressed.len()).map_err(|_| {
-            IndexError::io(
-                &self.tmp,
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "file over 4 GiB"),
-            )
-        })?;
-        self.out
-            .write_all(compressed)
-            .map_err(|e| IndexError::io(&self.tmp, e))?;
-        self.crc.update(compressed);
+        let len = u32::try_from(compressed.len())
+            .map_err(|_| damaged("one file's compressed text is over 4 GiB".to_owned()))?;
         let span = Span {
-            offset: self.written,
+            offset: self.bytes.len() as u64,
             len,
         };
-        self.written += u64::from(len);
+        self.bytes.extend_from_slice(compressed);
         Ok(span)
     }
 
-    /// Flushes the store to disk under a name of its own (`content-GENERATION.lz4`), which
-    /// the bookkeeping written next points to.
-    pub fn finish(self, dir: &Path, generation: u64) -> Result<Seal> {
-        let file = self
-            .out
-            .into_inner()
-            .map_err(|e| IndexError::io(&self.tmp, e.into_error()))?;
-        file.sync_all().map_err(|e| IndexError::io(&self.tmp, e))?;
+    /// Writes the store to disk (through a temporary file, synced) under a name of its own
+    /// (`content-GENERATION.lz4`), which the bookkeeping written next points to.
+    pub fn finish(self, dir: &Path, generation: u64) -> Result<(Seal, ContentStore)> {
+        let tmp = dir.join(TMP_FILE);
+        let mut file = std::fs::File::create(&tmp).map_err(|e| IndexError::io(&tmp, e))?;
+        file.write_all(&self.bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| IndexError::io(&tmp, e))?;
         let name = format!("{PREFIX}{generation}{SUFFIX}");
         let path = dir.join(&name);
-        std::fs::rename(&self.tmp, &path).map_err(|e| IndexError::io(&path, e))?;
-        Ok(Seal {
+        std::fs::rename(&tmp, &path).map_err(|e| IndexError::io(&path, e))?;
+        let seal = Seal {
             file: name,
-            bytes: self.written,
-            crc32: self.crc.finalize(),
-        })
+            bytes: self.bytes.len() as u64,
+            crc32: crc32fast::hash(&self.bytes),
+        };
+        Ok((seal, ContentStore { bytes: self.bytes }))
     }
 }
 

@@ -268,7 +268,7 @@ impl Index {
             .par_iter()
             .map(|file| (file.path.as_str(), content_store::compress(&file.text)))
             .collect();
-        let mut store = StoreWriter::create(dir)?;
+        let mut store = StoreWriter::default();
         for (path, state) in files.iter_mut() {
             if state.skipped.is_some() {
                 continue;
@@ -287,7 +287,7 @@ impl Index {
         }
         let opstamp = writer.commit()?;
         writer.wait_merging_threads()?;
-        let seal = store.finish(dir, opstamp)?;
+        let (seal, content) = store.finish(dir, opstamp)?;
 
         stats.files = files.values().filter(|f| f.skipped.is_none()).count() as u64;
         let meta = Meta {
@@ -301,11 +301,6 @@ impl Index {
         write_meta(dir, &meta)?;
         content_store::remove_others(dir, &meta.content.file)?;
         let reader = snapshot_reader(&index)?;
-        let content =
-            ContentStore::open(dir, &meta.content).map_err(|reason| IndexError::Unusable {
-                path: dir.to_owned(),
-                reason,
-            })?;
         let by_id = files_by_id(&meta.files)?;
         Ok((
             Index {

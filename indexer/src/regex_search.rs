@@ -15,7 +15,7 @@ use crate::error::{IndexError, Result};
 use crate::index::{Index, IndexedFile};
 use crate::schema;
 use crate::search::{Hit, SNIPPET_CHARS, Scope};
-use crate::trigram::{Need, needs_whole_file, required};
+use crate::trigram::{Need, prefilter};
 
 /// What one verification reads: a chunk of a file (by number), or the whole file.
 type Work<'a> = (&'a IndexedFile, Option<usize>);
@@ -74,8 +74,9 @@ impl Index {
     /// What to verify, in path and line order: the chunks the trigram prefilter leaves, or
     /// whole files when a match may cross lines.
     fn work_for(&self, searcher: &Searcher, pattern: &str, scope: &Scope) -> Result<Vec<Work<'_>>> {
-        let need = required(pattern);
-        let mut work: Vec<Work<'_>> = if needs_whole_file(pattern) {
+        let prefilter = prefilter(pattern);
+        let need = prefilter.need;
+        let mut work: Vec<Work<'_>> = if prefilter.whole_file {
             match self.files_meeting(searcher, &need)? {
                 Some(ids) => ids
                     .into_iter()

@@ -16,18 +16,29 @@ pub(crate) enum Need {
     Any(Vec<Need>),
 }
 
-/// The requirement of a regex; `Anything` when it cannot be parsed here (the regex crate then
-/// reports the real error).
-pub(crate) fn required(pattern: &str) -> Need {
-    parse(pattern).map_or(Need::Anything, |hir| need(&hir))
+/// What the index can know of a regex before running it, from one parse.
+pub(crate) struct Prefilter {
+    /// What any match's text contains.
+    pub need: Need,
+    /// Whether a match may need more than one line, or the whole file: the regex can match a
+    /// line end (`\s`, `[^x]`, `(?s).`, a literal `\n`), or anchors at the text's start or
+    /// end (`\A`, `\z`). Such a regex cannot be verified one chunk of lines at a time.
+    pub whole_file: bool,
 }
 
-/// Whether a match of the regex may need more than one line, or the whole file: it can match
-/// a line end (`\s`, `[^x]`, `(?s).`, a literal `\n`), or anchors at the text's start or end
-/// (`\A`, `\z`). Such a regex cannot be verified one chunk of lines at a time. True when the
-/// pattern does not parse (the regex crate then reports the real error).
-pub(crate) fn needs_whole_file(pattern: &str) -> bool {
-    parse(pattern).is_none_or(|hir| crosses_lines(&hir))
+/// The prefilter of a regex; nothing known (`Anything`, whole files) when it does not parse
+/// here (the regex crate then reports the real error).
+pub(crate) fn prefilter(pattern: &str) -> Prefilter {
+    match parse(pattern) {
+        Some(hir) => Prefilter {
+            need: need(&hir),
+            whole_file: crosses_lines(&hir),
+        },
+        None => Prefilter {
+            need: Need::Anything,
+            whole_file: true,
+        },
+    }
 }
 
 /// Parses as the search compiles it (`^` and `$` match at line ends); `None` when the
