@@ -1,6 +1,8 @@
 //! `redgreen-bench localize-eval`: localization accuracy on SWE-bench-style JSONL. Each
 //! instance's `base_commit` is indexed straight from the repository's object database, the
 //! issue text is localized, and the result is scored against what the gold `patch` touches.
+//! Where no repository holds the commit, a stand-in source tree (`--snapshots`, e.g. the last
+//! release before the issue was filed) can take its place; those instances are reported apart.
 
 mod gold;
 mod score;
@@ -28,6 +30,12 @@ pub struct LocalizeEvalArgs {
     /// or `DIR/owner/name`. Instances whose repository is absent are listed as skipped.
     #[arg(long)]
     repos: PathBuf,
+    /// Stand-in trees for instances no repository under `--repos` has the commit of:
+    /// `DIR/<instance_id>` is a directory (or a link to one, whose name is reported) holding
+    /// the repository's files, e.g. the last release before the issue was filed, as
+    /// `bench/release-snapshots.py` prepares them. Scored apart from exact commits.
+    #[arg(long)]
+    snapshots: Option<PathBuf>,
     /// Only these repositories (`owner/name` or `name`); every one when none is given.
     #[arg(long)]
     only: Vec<String>,
@@ -53,6 +61,8 @@ pub struct Report {
     pub dataset: PathBuf,
     pub overall: Accuracy,
     pub by_bucket: BTreeMap<&'static str, Accuracy>,
+    /// Instances indexed at their exact `base_commit`, and those indexed from a stand-in tree.
+    pub by_base: BTreeMap<&'static str, Accuracy>,
     pub skipped: Vec<Skipped>,
     pub instances: Vec<InstanceResult>,
     pub total_secs: f64,
@@ -69,8 +79,13 @@ pub struct InstanceResult {
     pub instance_id: String,
     pub repo: String,
     pub bucket: Bucket,
+    /// `commit`, or `snapshot:<name>` for a stand-in tree (its directory's name).
+    pub base: String,
     pub gold_files: Vec<String>,
     pub gold_functions: Vec<GoldFunction>,
+    /// How many gold files the indexed tree holds: fewer than `gold_files` where the patch
+    /// creates a file, or where a stand-in tree predates one (or a rename).
+    pub gold_files_in_tree: usize,
     pub file_rank: Option<usize>,
     pub function_rank: Option<usize>,
     /// The first five files `localize` returned.
@@ -96,28 +111,48 @@ pub fn run(args: LocalizeEvalArgs) -> anyhow::Result<Report> {
             continue;
         }
         let slug = instance.repo.replace('/', "+");
-        let Some(git_dir) = [
+        let git_dir = [
             args.repos.join(&slug).join("repo"),
             args.repos.join(&slug),
             args.repos.join(&instance.repo),
         ]
         .into_iter()
-        .find(|dir| git2::Repository::open(dir).is_ok()) else {
-            skipped.push(Skipped {
-                instance_id: instance.instance_id,
-                reason: format!(
-                    "no repository for {} under {}",
-                    instance.repo,
-                    args.repos.display()
-                ),
-            });
-            continue;
+        .find(|dir| git2::Repository::open(dir).is_ok());
+        let has_commit = |dir: &Path| {
+            git2::Repository::open(dir).is_ok_and(|repository| {
+                repository
+                    .revparse_single(&instance.base_commit)
+                    .and_then(|object| object.peel_to_commit())
+                    .is_ok()
+            })
         };
-        match evaluate(&instance, &git_dir, &args.scratch.join(&slug), args.limit) {
+        let snapshot = args
+            .snapshots
+            .as_ref()
+            .map(|dir| dir.join(&instance.instance_id))
+            .filter(|dir| dir.is_dir());
+        let base = match (git_dir, snapshot) {
+            (Some(git_dir), Some(snapshot)) if !has_commit(&git_dir) => Base::Snapshot(snapshot),
+            (Some(git_dir), _) => Base::Commit(git_dir),
+            (None, Some(snapshot)) => Base::Snapshot(snapshot),
+            (None, None) => {
+                skipped.push(Skipped {
+                    instance_id: instance.instance_id,
+                    reason: format!(
+                        "no repository for {} under {}",
+                        instance.repo,
+                        args.repos.display()
+                    ),
+                });
+                continue;
+            }
+        };
+        match evaluate(&instance, &base, &args.scratch.join(&slug), args.limit) {
             Ok(result) => {
                 eprintln!(
-                    "{}: bucket {} file rank {:?} function rank {:?} (index {:.1}s)",
+                    "{} ({}): bucket {} file rank {:?} function rank {:?} (index {:.1}s)",
                     result.instance_id,
+                    result.base,
                     result.bucket.name(),
                     result.file_rank,
                     result.function_rank,
@@ -136,72 +171,109 @@ pub fn run(args: LocalizeEvalArgs) -> anyhow::Result<Report> {
         function_rank: r.function_rank,
         has_gold_functions: !r.gold_functions.is_empty(),
     };
-    let overall = Accuracy::of(&instances.iter().map(row).collect::<Vec<_>>());
+    let accuracy_where = |keep: &dyn Fn(&InstanceResult) -> bool| {
+        Accuracy::of(
+            &instances
+                .iter()
+                .filter(|r| keep(r))
+                .map(row)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let overall = accuracy_where(&|_| true);
     let by_bucket = Bucket::ALL
         .into_iter()
-        .map(|bucket| {
-            let rows: Vec<_> = instances
-                .iter()
-                .filter(|r| r.bucket == bucket)
-                .map(row)
-                .collect();
-            (bucket.name(), Accuracy::of(&rows))
-        })
+        .map(|bucket| (bucket.name(), accuracy_where(&|r| r.bucket == bucket)))
         .collect();
+    let by_base = BTreeMap::from([
+        ("commit", accuracy_where(&|r| r.base == "commit")),
+        ("snapshot", accuracy_where(&|r| r.base != "commit")),
+    ]);
     Ok(Report {
         dataset: args.dataset,
         overall,
         by_bucket,
+        by_base,
         skipped,
         instances,
         total_secs: started.elapsed().as_secs_f64(),
     })
 }
 
+/// What an instance is indexed from.
+enum Base {
+    /// The repository (a git directory) that holds `base_commit`.
+    Commit(PathBuf),
+    /// A directory standing in for the tree at `base_commit`.
+    Snapshot(PathBuf),
+}
+
 fn evaluate(
     instance: &Instance,
-    git_dir: &Path,
+    base: &Base,
     index_dir: &Path,
     limit: usize,
 ) -> anyhow::Result<InstanceResult> {
-    let repository = git2::Repository::open(git_dir)?;
-    let tree = repository
-        .revparse_single(&instance.base_commit)
-        .and_then(|object| object.peel_to_tree())
-        .with_context(|| {
-            format!(
-                "{} has no commit {}",
-                git_dir.display(),
-                instance.base_commit
-            )
-        })?;
     let patches = gold::parse_patch(&instance.patch);
+    // Each patched file as it was before the patch (None where it did not exist), from the
+    // commit's tree or from the stand-in directory.
+    let (source, before, base_name): (Source, Vec<Option<Vec<u8>>>, String) = match base {
+        Base::Commit(git_dir) => {
+            let repository = git2::Repository::open(git_dir)?;
+            let tree = repository
+                .revparse_single(&instance.base_commit)
+                .and_then(|object| object.peel_to_tree())
+                .with_context(|| {
+                    format!(
+                        "{} has no commit {}",
+                        git_dir.display(),
+                        instance.base_commit
+                    )
+                })?;
+            let before = patches
+                .iter()
+                .map(|file| {
+                    let entry = tree.get_path(Path::new(&file.path)).ok()?;
+                    let blob = entry.to_object(&repository).ok()?.into_blob().ok()?;
+                    Some(blob.content().to_vec())
+                })
+                .collect();
+            let source = Source::Rev {
+                repo: git_dir.clone(),
+                rev: instance.base_commit.clone(),
+            };
+            (source, before, "commit".to_owned())
+        }
+        Base::Snapshot(dir) => {
+            let root = std::fs::canonicalize(dir)
+                .with_context(|| format!("resolving {}", dir.display()))?;
+            let before = patches
+                .iter()
+                .map(|file| std::fs::read(root.join(&file.path)).ok())
+                .collect();
+            let name = root
+                .file_name()
+                .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+            (Source::WorkTree(root), before, format!("snapshot:{name}"))
+        }
+    };
     let mut gold_files = Vec::new();
     let mut gold_functions = Vec::new();
-    for file in &patches {
+    for (file, before) in patches.iter().zip(&before) {
         gold_files.push(file.path.clone());
-        let parsed = if file.added {
-            None
-        } else {
-            let language = Language::from_path(Path::new(&file.path));
-            let blob = tree
-                .get_path(Path::new(&file.path))
-                .and_then(|entry| entry.to_object(&repository))
-                .ok()
-                .and_then(|object| object.into_blob().ok());
-            match (language, blob) {
-                (Some(language), Some(blob)) => Some(parse(language, blob.content())?),
-                _ => None,
-            }
+        let parsed = match (
+            file.added,
+            Language::from_path(Path::new(&file.path)),
+            before,
+        ) {
+            (false, Some(language), Some(bytes)) => Some(parse(language, bytes)?),
+            _ => None,
         };
         gold_functions.extend(gold::functions(file, parsed.as_ref()));
     }
 
+    let gold_files_in_tree = before.iter().filter(|bytes| bytes.is_some()).count();
     let indexing = Instant::now();
-    let source = Source::Rev {
-        repo: git_dir.to_path_buf(),
-        rev: instance.base_commit.clone(),
-    };
     let (index, _) = Index::build(&source, index_dir)?;
     let index_secs = indexing.elapsed().as_secs_f64();
     let localizing = Instant::now();
@@ -213,6 +285,7 @@ fn evaluate(
         instance_id: instance.instance_id.clone(),
         repo: instance.repo.clone(),
         bucket: score::bucket(&instance.problem_statement, &gold_files, &gold_functions),
+        base: base_name,
         top_files: localization
             .files
             .iter()
@@ -221,6 +294,7 @@ fn evaluate(
             .collect(),
         gold_files,
         gold_functions,
+        gold_files_in_tree,
         file_rank,
         function_rank,
         index_secs,
@@ -239,6 +313,7 @@ impl fmt::Display for Report {
         let rows = std::iter::once(("overall", &self.overall)).chain(
             self.by_bucket
                 .iter()
+                .chain(&self.by_base)
                 .map(|(name, accuracy)| (*name, accuracy)),
         );
         for (name, a) in rows {

@@ -164,6 +164,7 @@ async fn gold_buckets_and_accuracies_come_from_the_patch_and_the_issue() {
     let added = result(&report, "w-3");
     assert_eq!(added["gold_files"], json!(["pkg/absent.py"]));
     assert_eq!(added["gold_functions"], json!([]));
+    assert_eq!(added["gold_files_in_tree"], 0);
     assert_eq!(added["bucket"], "neither");
     assert_eq!(added["file_rank"], Value::Null);
     assert_eq!(added["function_rank"], Value::Null);
@@ -207,4 +208,76 @@ async fn only_restricts_the_repositories() {
         json!([{"instance_id": "g-1", "reason": format!("no repository for acme/gadgets under {}", dir.path().display())}])
     );
     assert_eq!(report["overall"]["instances"], 0);
+}
+
+#[tokio::test]
+async fn a_snapshot_stands_in_for_a_commit_no_repository_has_and_is_reported_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    // The repository exists but lacks the commit of `s-1`; `s-2`'s repository is absent.
+    let repo = dir.path().join("repos/acme+widgets/repo");
+    std::fs::create_dir_all(repo.join("pkg")).unwrap();
+    std::fs::write(repo.join("pkg/core.py"), CORE).unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    let release = dir.path().join("snapshots/releases/widgets-1.0");
+    std::fs::create_dir_all(release.join("pkg")).unwrap();
+    std::fs::write(release.join("pkg/core.py"), CORE).unwrap();
+    std::os::unix::fs::symlink("releases/widgets-1.0", dir.path().join("snapshots/s-1")).unwrap();
+    std::os::unix::fs::symlink("releases/widgets-1.0", dir.path().join("snapshots/s-2")).unwrap();
+
+    let dataset = dir.path().join("dev.jsonl");
+    let missing = "1234567890123456789012345678901234567890";
+    let issue = "`Foo.bar` returns 1, it should return 0.";
+    let lines = [
+        instance("acme/widgets", "c-1", &commit, CHANGE_AND_ADD, issue),
+        instance("acme/widgets", "s-1", missing, CHANGE_AND_ADD, issue),
+        instance(
+            "acme/gadgets",
+            "s-2",
+            missing,
+            INSERT,
+            "Something is off in pkg/core.py.",
+        ),
+        instance(
+            "acme/gadgets",
+            "n-1",
+            missing,
+            INSERT,
+            "No tree for this one.",
+        ),
+    ];
+    std::fs::write(&dataset, lines.join("\n")).unwrap();
+    let report = bench_json(&[
+        "localize-eval",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--repos",
+        dir.path().join("repos").to_str().unwrap(),
+        "--snapshots",
+        dir.path().join("snapshots").to_str().unwrap(),
+        "--scratch",
+        dir.path().join("scratch").to_str().unwrap(),
+    ])
+    .await;
+
+    assert_eq!(result(&report, "c-1")["base"], "commit");
+    let stand_in = result(&report, "s-1");
+    assert_eq!(stand_in["base"], "snapshot:widgets-1.0");
+    // Gold functions are read from the stand-in tree, as they would be from the commit.
+    assert_eq!(
+        stand_in["gold_functions"],
+        json!([{"path": "pkg/core.py", "name": "Foo.bar", "from_hunk_header": false}])
+    );
+    assert_eq!(stand_in["file_rank"], 1);
+    // `pkg/new.py` is created by the patch: one of the two gold files is in the tree.
+    assert_eq!(stand_in["gold_files_in_tree"], 1);
+    assert_eq!(result(&report, "s-2")["base"], "snapshot:widgets-1.0");
+    assert_eq!(result(&report, "s-2")["file_rank"], 1);
+    assert_eq!(report["skipped"][0]["instance_id"], "n-1");
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 1);
+    assert_eq!(report["overall"]["instances"], 3);
+    assert_eq!(report["by_base"]["commit"]["instances"], 1);
+    assert_eq!(report["by_base"]["snapshot"]["instances"], 2);
 }
