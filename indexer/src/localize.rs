@@ -87,8 +87,10 @@ const FILE_WEIGHT_TITLE: f64 = 2.0;
 /// surely than its path: issues quote imports of modules that are not the problem (as high
 /// as the path's weight, it cost 2 of 27 evaluation instances their first place).
 const FILE_WEIGHT_MODULE: f64 = 2.0;
-/// Test files and files that are not code rank below the code an issue is about, unless the
-/// text names them: an issue is fixed in the code, and tests or docs only echo its words.
+/// Test files, docs and files that are not code rank below the code an issue is about: an
+/// issue is fixed in the code, and tests or docs only echo its words. Docs and non-code the
+/// text names escape this; tests do not: a test an issue names shows the failure, and the fix
+/// is in the code it exercises (which the test is still found beside).
 const DEMOTION_TEST_OR_NOT_CODE: f64 = 0.25;
 const SYMBOLS_PER_FILE: usize = 10;
 const BM25_DEPTH: usize = 200;
@@ -105,7 +107,8 @@ pub(crate) fn cues(text: &str) -> Cues {
         let found: Vec<_> = re.captures_iter(text).collect();
         for c in found.iter().rev() {
             let function = c[2].rsplit('.').next().unwrap_or(&c[2]).to_owned();
-            cues.frames.push((Some(c[1].to_owned()), function));
+            // Windows prints `D:\env\Lib\site-packages\pkg\mod.py`.
+            cues.frames.push((Some(c[1].replace('\\', "/")), function));
         }
     }
     if let Some(re) = AT_FRAME.as_ref() {
@@ -287,6 +290,7 @@ impl Index {
                 .map(|(i, _)| i)
                 .collect()
         };
+        // Files the text names escape the demotion of docs and non-code below.
         let mut named_paths: HashSet<usize> = HashSet::new();
         for named in &cues.paths {
             let matches = by_suffix(named);
@@ -487,10 +491,9 @@ impl Index {
         }
 
         for (i, path) in graph.paths.iter().enumerate() {
-            if !named_paths.contains(&i)
-                && (is_test_path(path)
-                    || is_docs_or_examples(path)
-                    || Language::from_path(path.as_ref()).is_none())
+            if is_test_path(path)
+                || (!named_paths.contains(&i)
+                    && (is_docs_or_examples(path) || Language::from_path(path.as_ref()).is_none()))
             {
                 score[i] *= DEMOTION_TEST_OR_NOT_CODE;
             }

@@ -206,12 +206,16 @@ fn impact_names_the_changed_definition_and_the_files_that_use_it() {
 }
 
 #[test]
-fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
+fn tests_rank_below_the_code_even_when_named_and_docs_unless_named() {
     let mut files = SHOP.to_vec();
     // A test and a document that repeat the issue's words more often than the code does.
     files.push((
         "tests/test_slugify.py",
         "from shop.utils.text import slugify\n\ndef test_slugify_empty_title():\n    # slugify empty title slug crash\n    assert slugify('a b') == 'a-b'\n",
+    ));
+    files.push((
+        "tests/test_views.py",
+        "from shop.views import index\n\ndef test_index():\n    assert index(Request('/a'))\n",
     ));
     files.push((
         "docs/slugs.md",
@@ -236,11 +240,27 @@ fn tests_and_docs_that_echo_the_issue_rank_below_the_code_unless_named() {
         "{paths:?}"
     );
 
-    // Named, the test file is what the issue is about.
-    let named = index
-        .localize("tests/test_slugify.py fails: slugify of an empty title", 5)
-        .unwrap();
-    assert_eq!(named.files[0].path, "tests/test_slugify.py");
+    // Named, a document is what the issue is about.
+    let paths = ranked_paths(&index, "docs/conf.py sets the slug title wrong");
+    assert_eq!(
+        paths.first().map(String::as_str),
+        Some("docs/conf.py"),
+        "{paths:?}"
+    );
+    // A named test shows the failure; the fix is in the code it exercises.
+    let paths = ranked_paths(
+        &index,
+        "tests/test_views.py fails: `QuerySet.filter` raises when given no arguments",
+    );
+    assert_eq!(
+        paths.first().map(String::as_str),
+        Some("shop/db/models.py"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p == "tests/test_views.py"),
+        "{paths:?}"
+    );
 }
 
 /// The title (the text's first line) names the problem in few words; a body that goes on
@@ -332,6 +352,36 @@ fn a_traceback_points_at_the_raising_frame_not_the_framework_around_it() {
     // Not by a hair: the framework's frames are one call away and more numerous.
     let (views, framework) = (found.files[0].score, found.files[1].score);
     assert!(views > 1.5 * framework, "{views} vs {framework}");
+}
+
+/// Windows prints frames with backslashes (`D:\\venv\\Lib\\site-packages\\pkg\\views.py`);
+/// they name the repository's files as the same frames with slashes do.
+#[test]
+fn windows_traceback_frames_name_the_repository_files() {
+    let (_repo, _data, index) = indexed(&[
+        (
+            "src/pkg/framework.py",
+            "def run_app(app, request):\n    return dispatch_request(app, request)\n\n\ndef dispatch_request(app, request):\n    return render_view(app.view, request)\n",
+        ),
+        (
+            "src/pkg/views.py",
+            "def render_view(view, request):\n    return view.template % request.args\n",
+        ),
+    ]);
+    let issue = "Showing a page crashes\n\n\
+        Traceback (most recent call last):\n  \
+        File \"D:\\project\\manage.py\", line 9, in main\n    \
+        run_app(app, request)\n  \
+        File \"D:\\venv\\Lib\\site-packages\\pkg\\framework.py\", line 2, in run_app\n    \
+        return dispatch_request(app, request)\n  \
+        File \"D:\\venv\\Lib\\site-packages\\pkg\\views.py\", line 2, in render_view\n    \
+        return view.template % request.args\n\
+        TypeError: not all arguments converted during string formatting\n";
+    let found = index.localize(issue, 5).unwrap();
+    let paths: Vec<&str> = found.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["src/pkg/views.py", "src/pkg/framework.py"]);
+    let (views, framework) = (found.files[0].score, found.files[1].score);
+    assert!(views > 1.3 * framework, "{views} vs {framework}");
 }
 
 #[test]
