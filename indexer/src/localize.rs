@@ -327,23 +327,33 @@ impl Index {
         }
 
         // Dotted module paths (`sympy.physics.units`, `_pytest.logging`): the longest prefix
-        // that is a module names its file (`a/b/c.py` or `a/b/c/__init__.py`).
-        let module_of: HashMap<String, usize> = graph
+        // that is a module names its file (`a/b/c.py` or `a/b/c/__init__.py`), matched by
+        // suffix as paths are (`syndication.views` names `django/contrib/syndication/views.py`).
+        let modules: Vec<(&str, usize)> = graph
             .paths
             .iter()
             .enumerate()
             .filter_map(|(i, path)| {
                 let stem = path.rsplit_once('.').map(|(stem, _)| stem)?;
-                Some((stem.trim_end_matches("/__init__").to_owned(), i))
+                Some((stem.trim_end_matches("/__init__"), i))
             })
             .collect();
         for id in cues.identifiers.iter().filter(|id| id.contains('.')) {
             let parts: Vec<&str> = id.split('.').collect();
-            if let Some(&i) = (2..=parts.len())
-                .rev()
-                .find_map(|k| module_of.get(&parts[..k].join("/")))
-            {
-                score[i] += FILE_WEIGHT_MODULE;
+            let Some(named) = (2..=parts.len()).rev().find_map(|k| {
+                let wanted = parts[..k].join("/");
+                let suffix = format!("/{wanted}");
+                let found: Vec<usize> = modules
+                    .iter()
+                    .filter(|(stem, _)| *stem == wanted || stem.ends_with(&suffix))
+                    .map(|&(_, i)| i)
+                    .collect();
+                (!found.is_empty()).then_some(found)
+            }) else {
+                continue;
+            };
+            for &i in &named {
+                score[i] += FILE_WEIGHT_MODULE / named.len() as f64;
                 named_paths.insert(i);
             }
         }

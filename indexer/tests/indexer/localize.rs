@@ -401,4 +401,8 @@ fn a_dotted_module_path_in_the_text_names_its_file() {
     let dotted = score_of_text_py("Importing shop.utils.text is slow since the last release.");
     let words = score_of_text_py("Importing shop utils text is slow since the last release.");
     assert!(dotted >= words + 1.5, "dotted {dotted}, words {words}");
+    // Its tail names it too, as a path's tail does (`syndication.views` in a Django issue).
+    let tail = score_of_text_py("Importing utils.text is slow since the last release.");
+    let words = score_of_text_py("Importing utils text is slow since the last release.");
+    assert!(tail >= words + 1.5, "tail {tail}, words {words}");
 }
