@@ -42,6 +42,9 @@ impl SkipCounts {
 /// Directories holding other people's code, checked in or installed.
 const VENDOR_DIRS: &[&str] = &[
     "vendor",
+    // Python's conventions: `pip/_vendor`, `setuptools/_vendor`, `botocore/vendored`.
+    "_vendor",
+    "vendored",
     "node_modules",
     "third_party",
     "third-party",

@@ -28,6 +28,8 @@ fn skipped_files_are_counted_by_reason() {
             ("vendor/dep/lib.py", "def vendored(): pass\n"),
             ("web/node_modules/pkg/index.js", "function dep() {}\n"),
             ("third_party/z.c", "int z(void) { return 0; }\n"),
+            ("tool/_vendor/six.py", "def with_metaclass(meta): pass\n"),
+            ("sdk/vendored/requests/api.py", "def get(url): pass\n"),
             // A copied browser library, recognised by its versioned name.
             ("docs/_static/jquery-3.5.1.js", "function jQuery() {}\n"),
             // Not a library copy: a project file that only starts like one.
@@ -55,7 +57,7 @@ fn skipped_files_are_counted_by_reason() {
             binary: 1,
             minified: 1,
             generated: 3,
-            vendored: 4,
+            vendored: 6,
             oversized: 1,
         }
     );
