@@ -92,6 +92,12 @@ const FILE_WEIGHT_MODULE: f64 = 2.0;
 /// text names escape this; tests do not: a test an issue names shows the failure, and the fix
 /// is in the code it exercises (which the test is still found beside).
 const DEMOTION_TEST_OR_NOT_CODE: f64 = 0.25;
+/// A file's BM25 score is its best document's plus this share of its second best (its whole
+/// text and each definition are documents of their own): a file that matches as a whole and
+/// in a definition, or in two definitions, is likelier the subject than one that matches once
+/// (on the 60 dev instances, 0 → 0.5 took file Acc@1 from 30 to 31 and Acc@5 from 45 to 47;
+/// 0.25, 0.75 and 1 did less).
+const SECOND_DOCUMENT_SHARE: f64 = 0.5;
 const SYMBOLS_PER_FILE: usize = 10;
 const BM25_DEPTH: usize = 200;
 
@@ -443,8 +449,8 @@ impl Index {
             }
         }
 
-        // BM25 by file (its best document) and by definition: over the whole text, and over
-        // its prose alone (code blocks and tracebacks removed), whose words say what is
+        // BM25 by file (its best two documents) and by definition: over the whole text, and
+        // over its prose alone (code blocks and tracebacks removed), whose words say what is
         // wrong where the code only shows which names are involved.
         let prose = CODE.as_ref().map_or_else(
             || issue_text.to_owned(),
@@ -463,14 +469,20 @@ impl Index {
                 .map(|h| f64::from(h.score))
                 .unwrap_or(1.0)
                 .max(1e-9);
-            let mut best: HashMap<usize, f64> = HashMap::new();
+            // Each file's two best documents' scores, best first.
+            let mut best: HashMap<usize, [f64; 2]> = HashMap::new();
             for hit in &hits {
                 let Some(&fi) = index_of.get(hit.path.as_str()) else {
                     continue;
                 };
                 let s = f64::from(hit.score) / top;
-                let entry = best.entry(fi).or_default();
-                *entry = entry.max(s);
+                let [first, second] = best.entry(fi).or_default();
+                if s > *first {
+                    *second = *first;
+                    *first = s;
+                } else {
+                    *second = second.max(s);
+                }
                 if let Some(name) = &hit.symbol
                     && let Some(si) = graph.files[fi].symbols.iter().position(|sym| {
                         &sym.qualified_name == name && sym.start_line == hit.start_line
@@ -479,8 +491,8 @@ impl Index {
                     *symbol_score.entry((fi, si)).or_default() += weight * s;
                 }
             }
-            for (fi, s) in best {
-                score[fi] += weight * s;
+            for (fi, [first, second]) in best {
+                score[fi] += weight * (first + SECOND_DOCUMENT_SHARE * second);
             }
         }
 

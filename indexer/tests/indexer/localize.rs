@@ -406,3 +406,28 @@ fn a_dotted_module_path_in_the_text_names_its_file() {
     let words = score_of_text_py("Importing utils text is slow since the last release.");
     assert!(tail >= words + 1.5, "tail {tail}, words {words}");
 }
+
+/// A file that matches the issue as a whole and in its definitions outranks a short file
+/// whose one document (a comment) matches it better than any single document of the first.
+#[test]
+fn a_file_matching_in_two_documents_outranks_one_matching_in_one() {
+    let (_repo, _data, index) = indexed(&[
+        (
+            "shop/glossary.py",
+            "# invoice rounding: totals are rounded per line\n",
+        ),
+        (
+            "shop/billing.py",
+            "def apply(invoice):\n    \"\"\"Invoice rounding, line by line.\"\"\"\n    return [round(x, 2) for x in invoice.amounts]\n\n\ndef summarize(invoice):\n    \"\"\"Totals, as rounded.\"\"\"\n    return sum(invoice.amounts)\n",
+        ),
+    ]);
+    let found = index
+        .localize("Invoice rounding is wrong: totals are rounded per line", 5)
+        .unwrap();
+    let scores: Vec<(&str, f32)> = found
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.score))
+        .collect();
+    assert_eq!(found.files[0].path, "shop/billing.py", "{scores:?}");
+}
