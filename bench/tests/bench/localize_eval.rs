@@ -88,19 +88,44 @@ fn result<'r>(report: &'r Value, id: &str) -> &'r Value {
         .unwrap_or_else(|| panic!("{id} in {report}"))
 }
 
-#[tokio::test]
-async fn gold_buckets_and_accuracies_come_from_the_patch_and_the_issue() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("repos/acme+widgets/repo");
+/// `DIR/repos/acme+widgets/repo`: `pkg/core.py` (CORE) and an empty `pkg/__init__.py` in one
+/// commit, whose id it returns.
+fn widgets_repo(dir: &Path) -> String {
+    let repo = dir.join("repos/acme+widgets/repo");
     std::fs::create_dir_all(repo.join("pkg")).unwrap();
     std::fs::write(repo.join("pkg/core.py"), CORE).unwrap();
     std::fs::write(repo.join("pkg/__init__.py"), "").unwrap();
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "base"]);
-    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    git(&repo, &["rev-parse", "HEAD"])
+}
 
-    let dataset = dir.path().join("dev.jsonl");
+/// `localize-eval` over `lines` as the dataset, with the repositories under `DIR/repos`, the
+/// indexes under `DIR/scratch`, and `extra` arguments.
+async fn evaluate(dir: &Path, lines: &[String], extra: &[&str]) -> Value {
+    let dataset = dir.join("dev.jsonl");
+    std::fs::write(&dataset, lines.join("\n")).unwrap();
+    let repos = dir.join("repos");
+    let scratch = dir.join("scratch");
+    let mut args = vec![
+        "localize-eval",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--repos",
+        repos.to_str().unwrap(),
+        "--scratch",
+        scratch.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    bench_json(&args).await
+}
+
+#[tokio::test]
+async fn gold_buckets_and_accuracies_come_from_the_patch_and_the_issue() {
+    let dir = tempfile::tempdir().unwrap();
+    let commit = widgets_repo(dir.path());
+
     let lines = [
         instance(
             "acme/widgets",
@@ -125,18 +150,7 @@ async fn gold_buckets_and_accuracies_come_from_the_patch_and_the_issue() {
         ),
         instance("acme/missing", "m-1", &commit, ADD_ONLY, "Nothing to see."),
     ];
-    std::fs::write(&dataset, lines.join("\n")).unwrap();
-
-    let report = bench_json(&[
-        "localize-eval",
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--repos",
-        dir.path().join("repos").to_str().unwrap(),
-        "--scratch",
-        dir.path().join("scratch").to_str().unwrap(),
-    ])
-    .await;
+    let report = evaluate(dir.path(), &lines, &[]).await;
 
     let changed = result(&report, "w-1");
     assert_eq!(changed["gold_files"], json!(["pkg/core.py", "pkg/new.py"]));
@@ -214,20 +228,13 @@ async fn only_restricts_the_repositories() {
 async fn a_snapshot_stands_in_for_a_commit_no_repository_has_and_is_reported_apart() {
     let dir = tempfile::tempdir().unwrap();
     // The repository exists but lacks the commit of `s-1`; `s-2`'s repository is absent.
-    let repo = dir.path().join("repos/acme+widgets/repo");
-    std::fs::create_dir_all(repo.join("pkg")).unwrap();
-    std::fs::write(repo.join("pkg/core.py"), CORE).unwrap();
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-q", "-m", "base"]);
-    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    let commit = widgets_repo(dir.path());
     let release = dir.path().join("snapshots/releases/widgets-1.0");
     std::fs::create_dir_all(release.join("pkg")).unwrap();
     std::fs::write(release.join("pkg/core.py"), CORE).unwrap();
     std::os::unix::fs::symlink("releases/widgets-1.0", dir.path().join("snapshots/s-1")).unwrap();
     std::os::unix::fs::symlink("releases/widgets-1.0", dir.path().join("snapshots/s-2")).unwrap();
 
-    let dataset = dir.path().join("dev.jsonl");
     let missing = "1234567890123456789012345678901234567890";
     let issue = "`Foo.bar` returns 1, it should return 0.";
     let lines = [
@@ -248,18 +255,12 @@ async fn a_snapshot_stands_in_for_a_commit_no_repository_has_and_is_reported_apa
             "No tree for this one.",
         ),
     ];
-    std::fs::write(&dataset, lines.join("\n")).unwrap();
-    let report = bench_json(&[
-        "localize-eval",
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--repos",
-        dir.path().join("repos").to_str().unwrap(),
-        "--snapshots",
-        dir.path().join("snapshots").to_str().unwrap(),
-        "--scratch",
-        dir.path().join("scratch").to_str().unwrap(),
-    ])
+    let snapshots = dir.path().join("snapshots");
+    let report = evaluate(
+        dir.path(),
+        &lines,
+        &["--snapshots", snapshots.to_str().unwrap()],
+    )
     .await;
 
     assert_eq!(result(&report, "c-1")["base"], "commit");
