@@ -27,7 +27,8 @@ pub struct LocalizeEvalArgs {
     #[arg(long)]
     dataset: PathBuf,
     /// Where the repositories' git directories are: `DIR/owner+name/repo`, `DIR/owner+name`
-    /// or `DIR/owner/name`. Instances whose repository is absent are listed as skipped.
+    /// or `DIR/owner/name`. Instances with neither their commit here nor a tree under
+    /// `--snapshots` are listed as skipped.
     #[arg(long)]
     repos: PathBuf,
     /// Stand-in trees for instances no repository under `--repos` has the commit of:
