@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -103,7 +104,9 @@ def choose(project, filed, cache):
 def unpack(archive, into):
     """Unpacks `archive` into `into`, dropping the archive's single top directory."""
     staging = into.with_name(into.name + ".partial")
-    staging.mkdir(parents=True, exist_ok=False)
+    if staging.exists():  # left by an interrupted run
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
     if archive.name.endswith(".zip"):
         with zipfile.ZipFile(archive) as bundle:
             for name in bundle.namelist():
