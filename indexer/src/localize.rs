@@ -335,22 +335,26 @@ impl Index {
         // Dotted module paths (`sympy.physics.units`, `_pytest.logging`): the longest prefix
         // that is a module names its file (`a/b/c.py` or `a/b/c/__init__.py`), matched by
         // suffix as paths are (`syndication.views` names `django/contrib/syndication/views.py`).
-        let modules: Vec<(&str, usize)> = graph
-            .paths
-            .iter()
-            .enumerate()
-            .filter_map(|(i, path)| {
-                let stem = path.rsplit_once('.').map(|(stem, _)| stem)?;
-                Some((stem.trim_end_matches("/__init__"), i))
-            })
-            .collect();
+        // Module paths by their last part, so that each candidate prefix is compared with the
+        // few modules of that name, not every file.
+        let mut modules: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
+        for (i, path) in graph.paths.iter().enumerate() {
+            let Some((stem, _)) = path.rsplit_once('.') else {
+                continue;
+            };
+            let stem = stem.trim_end_matches("/__init__");
+            let last = stem.rsplit('/').next().unwrap_or(stem);
+            modules.entry(last).or_default().push((stem, i));
+        }
         for id in cues.identifiers.iter().filter(|id| id.contains('.')) {
             let parts: Vec<&str> = id.split('.').collect();
             let Some(named) = (2..=parts.len()).rev().find_map(|k| {
                 let wanted = parts[..k].join("/");
                 let suffix = format!("/{wanted}");
                 let found: Vec<usize> = modules
-                    .iter()
+                    .get(parts[k - 1])
+                    .into_iter()
+                    .flatten()
                     .filter(|(stem, _)| *stem == wanted || stem.ends_with(&suffix))
                     .map(|&(_, i)| i)
                     .collect();
