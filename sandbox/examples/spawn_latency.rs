@@ -10,7 +10,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use redgreen_sandbox::{CgroupRoots, Protection, RunRequest, Sandbox, SandboxConfig, SandboxError};
+use redgreen_sandbox::{
+    CgroupRoots, HostIdentity, Protection, RunRequest, Sandbox, SandboxConfig, SandboxError,
+};
 
 /// Debian's bubblewrap with every namespace and a root comparable to the sandbox's.
 const BWRAP: &[&str] = &[
@@ -47,6 +49,9 @@ fn main() -> Result<(), SandboxError> {
         source: e,
     })?;
     let mut config = SandboxConfig::new(helper);
+    if nix::unistd::geteuid().is_root() {
+        config.host_identity = Some(HostIdentity::FALLBACK);
+    }
     if flag("no-cgroups") {
         config.cgroups = CgroupRoots::Disabled;
         config.may_run_without = [Protection::CgroupMemory, Protection::CgroupPids].into();
@@ -55,7 +60,13 @@ fn main() -> Result<(), SandboxError> {
         config.prepared_helper = false;
     }
     let sandbox = Sandbox::new(config)?;
-    let workspace = std::env::temp_dir();
+    // A workspace of its own: the run hands it to the sandbox's user.
+    let workspace =
+        std::env::temp_dir().join(format!("redgreen-spawn-latency-{}", std::process::id()));
+    std::fs::create_dir_all(&workspace).map_err(|e| SandboxError::Io {
+        action: "creating the workspace",
+        source: e,
+    })?;
     let request = RunRequest::new("/bin/true", workspace);
     let mut sandboxed = Vec::with_capacity(runs);
     let mut plain = Vec::with_capacity(runs);

@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 
 pub(crate) use detect::CgroupLayout;
 
-use crate::{HostIdentity, Limits, Protection};
+use crate::{Limits, Protection};
 
 /// CPU quota period (the kernel's default).
 const CPU_PERIOD_US: u64 = 100_000;
@@ -194,28 +194,18 @@ impl RunCgroup {
     /// the supervisor moves it; on v1 this returns the `tasks` files the helper writes `0` to
     /// itself, because the kernel moves a thread that moves itself without taking the global
     /// threadgroup lock, whose RCU grace period otherwise stalls every run for 10 to 30 ms.
-    /// With a host identity the helper runs as that user, so those files are handed to it.
-    pub(crate) fn admit(
-        &self,
-        pid: u32,
-        identity: Option<HostIdentity>,
-    ) -> io::Result<Vec<String>> {
+    /// (The helper is still the supervisor's own user when it does.)
+    pub(crate) fn admit(&self, pid: u32) -> io::Result<Vec<String>> {
         match self {
             RunCgroup::V2 { dir } => {
                 fs::write(dir.join("cgroup.procs"), pid.to_string())?;
                 Ok(Vec::new())
             }
-            RunCgroup::V1 { .. } => self
+            RunCgroup::V1 { .. } => Ok(self
                 .dirs()
                 .into_iter()
-                .map(|dir| {
-                    let tasks = dir.join("tasks");
-                    if let Some(identity) = identity {
-                        std::os::unix::fs::chown(&tasks, Some(identity.uid), Some(identity.gid))?;
-                    }
-                    Ok(tasks.to_string_lossy().into_owned())
-                })
-                .collect(),
+                .map(|dir| dir.join("tasks").to_string_lossy().into_owned())
+                .collect()),
         }
     }
 

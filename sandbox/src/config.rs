@@ -48,8 +48,12 @@ pub struct SandboxConfig {
     /// Protections the operator explicitly accepts running without. Any other protection that
     /// cannot be put in force makes the sandbox refuse to run (fail closed).
     pub may_run_without: BTreeSet<Protection>,
-    /// When the supervisor runs as root: the unprivileged host identity the sandbox's user maps
-    /// to (the workspace must be writable by it). `None` maps to the supervisor's own identity.
+    /// The unprivileged host identity the sandbox's user (uid and gid [`SANDBOX_UID`] inside)
+    /// is on the host. Required when the supervisor runs as root: a sandbox user that is host
+    /// root would leave root-owned files (a setuid shell) behind and read root-only files
+    /// through the read-only system mounts. The supervisor hands the workspace to this
+    /// identity before each run (see `workspace_handover.rs`). `None` (a non-root supervisor
+    /// only) maps the sandbox's user to the supervisor's own identity.
     pub host_identity: Option<HostIdentity>,
     /// Where a proxy-phase run gets its private directory (mode 0700, removed afterwards)
     /// holding the egress proxy's Unix socket. Never inside a workspace.
@@ -99,15 +103,73 @@ impl SandboxConfig {
             }
         }
         require_absolute(&self.runtime_dir, "runtime_dir")?;
-        Ok(())
+        match self.host_identity {
+            Some(identity) if identity.uid == 0 || identity.gid == 0 => {
+                Err(SandboxError::InvalidRequest(
+                    "the sandbox's host identity must not be root (uid or gid 0)".into(),
+                ))
+            }
+            Some(_) if !running_as_root() => Err(SandboxError::InvalidRequest(
+                "only a supervisor running as root can map the sandbox's user to another host \
+                 identity"
+                    .into(),
+            )),
+            None if running_as_root() => Err(SandboxError::InvalidRequest(
+                "a supervisor running as root needs an unprivileged host identity for the \
+                 sandbox's user (SandboxConfig::host_identity)"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
-/// A host uid/gid pair.
+/// Whether this process runs as root, and so must name an unprivileged host identity for the
+/// sandbox's user ([`SandboxConfig::host_identity`]).
+pub fn running_as_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A host uid/gid pair: who the sandbox's user is on the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostIdentity {
     pub uid: u32,
     pub gid: u32,
+}
+
+impl HostIdentity {
+    /// The identity a root supervisor uses when the operator names none: 65533, the top of
+    /// the 65000–65533 range that Debian's policy reserves and never allocates to an account,
+    /// so no user or service on the host shares it.
+    pub const FALLBACK: HostIdentity = HostIdentity {
+        uid: 65533,
+        gid: 65533,
+    };
+
+    /// The account a package creates for the sandbox's user.
+    pub const ACCOUNT: &str = "redgreen-sandbox";
+
+    /// The uid and primary gid of the host account `name`; `None` when there is none.
+    pub fn of_account(name: &str) -> Result<Option<HostIdentity>, SandboxError> {
+        nix::unistd::User::from_name(name)
+            .map(|user| {
+                user.map(|user| HostIdentity {
+                    uid: user.uid.as_raw(),
+                    gid: user.gid.as_raw(),
+                })
+            })
+            .map_err(|e| SandboxError::Io {
+                action: "looking up the sandbox's host account",
+                source: e.into(),
+            })
+    }
+
+    /// What a root supervisor's sandbox runs as unless the operator says otherwise: the
+    /// [`HostIdentity::ACCOUNT`] account when the host has one, else
+    /// [`HostIdentity::FALLBACK`].
+    pub fn default_for_root() -> Result<HostIdentity, SandboxError> {
+        Ok(HostIdentity::of_account(HostIdentity::ACCOUNT)?.unwrap_or(HostIdentity::FALLBACK))
+    }
 }
 
 /// Where per-run cgroups live.

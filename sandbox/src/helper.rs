@@ -5,16 +5,18 @@
 //! helper program:
 //!
 //! 1. `namespaces` (host PID namespace): unshares user, mount, PID, network, IPC and UTS
-//!    namespaces, maps its own uid to root of the new user namespace, starts `init`, and
+//!    namespaces; its uid and gid maps make the sandbox's user (uid 1000 inside) the
+//!    unprivileged host identity (written by a root supervisor, which also keeps host root as
+//!    the namespace's root; a non-root supervisor's helper maps its own ids); starts `init`, and
 //!    builds the part of the new root that every run shares (`rootfs.rs`), all before the
 //!    run when the helper is prepared ahead (`SandboxConfig::prepared_helper`). At the run it
 //!    adds the run's parts to the root (workspace, `/tmp`, the egress socket), passes init's
 //!    reports to the supervisor, and kills init at the wall-clock deadline or when the
 //!    supervisor is gone.
-//! 2. `init` (PID 1 of the new PID namespace, root of the new user namespace): at the run it
+//! 2. `init` (PID 1 of the new PID namespace, privileged in the new user namespace): at the run it
 //!    moves itself into the run's cgroup and creates the cgroup namespace, mounts `/proc` and
-//!    pivots into the new root, then gives up its privileges for good (a nested user
-//!    namespace as uid 1000, rlimits, no capabilities, no_new_privs) and starts the command
+//!    pivots into the new root, then gives up its privileges for good (uid 1000, rlimits, no
+//!    capabilities, no_new_privs) and starts the command
 //!    from a launcher thread that applies Landlock and seccomp to itself first (`launch.rs`);
 //!    then it reaps, and reports how the command ended. In the proxy phase it also brings the
 //!    loopback up and runs the egress relay (`relay.rs`) on a thread. When it exits the

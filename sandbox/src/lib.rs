@@ -23,11 +23,12 @@ mod protocol;
 mod splice;
 mod supervisor;
 mod toolchain;
+mod workspace_handover;
 
 pub use cancel::{CancelOnDrop, CancelToken};
 pub use config::{
     CgroupRoots, DEFAULT_SYSTEM_PATHS, HostIdentity, Limits, Network, RunRequest, SANDBOX_UID,
-    SandboxConfig, WORKSPACE_DIR,
+    SandboxConfig, WORKSPACE_DIR, running_as_root,
 };
 pub use egress::{AllowedHost, EgressRecord};
 pub use error::SandboxError;

@@ -1,7 +1,8 @@
 //! What the supervisor and the helper stages tell each other over the control socket.
 //!
-//! As soon as it starts a helper, the supervisor writes a length-prefixed [`PrepareMessage`];
-//! at the run it writes a length-prefixed [`StartMessage`], then one [`InitConfig`] as JSON,
+//! As soon as it starts a helper, the supervisor writes a length-prefixed [`PrepareMessage`]
+//! (and, when it maps the helper's ids, waits for the helper's ready byte, writes the maps and
+//! answers with a ready byte of its own); at the run it writes a length-prefixed [`StartMessage`], then one [`InitConfig`] as JSON,
 //! and shuts its side for writing. (The namespace stage reads exactly the two frames and the
 //! configuration, which it passes on to init.) The stages answer with newline-separated
 //! [`Report`]s on the same socket.
@@ -19,6 +20,12 @@ pub(crate) struct PrepareMessage {
     /// or no cgroup). Not on cgroup v2, where the supervisor moves the namespace stage and
     /// init is started inside.
     pub start_init_early: bool,
+    /// The supervisor (root on the host) writes the namespace stage's uid and gid maps: host
+    /// root stays root of the new user namespace (to build the root file system) and the
+    /// sandbox's user is the unprivileged host identity. The stage says when it has unshared
+    /// and waits for the supervisor's word that the maps are written. When `false` (a
+    /// non-root supervisor), the stage maps its own ids to the sandbox's user itself.
+    pub ids_mapped_by_supervisor: bool,
 }
 
 /// What the namespace stage needs when the run starts.

@@ -1,13 +1,13 @@
 //! The supervisor side: checks what can be enforced, starts the helper, feeds it, captures
 //! output under a cap, enforces a last-resort deadline, and assembles the outcome. A run
-//! starts no thread of its own: output and reports are read with one poll(2) loop.
+//! starts no thread of its own: output and reports are read with one poll(2) loop (the next
+//! run's helper is prepared on a short-lived thread beside it).
 
 use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -17,9 +17,10 @@ use crate::egress::EgressProxy;
 use crate::helper::{ControlSocket, HELPER_ARG, STAGE_NAMESPACES};
 use crate::output::OutputCollector;
 use crate::protocol::{InitConfig, LaunchConfig, PrepareMessage, Report, StartMessage};
+use crate::workspace_handover::WorkspaceHandover;
 use crate::{
-    CancelToken, CapturedOutput, EgressRecord, Network, Protection, RunRequest, SandboxConfig,
-    SandboxError, SandboxOutcome, WORKSPACE_DIR,
+    CancelToken, CapturedOutput, EgressRecord, HostIdentity, Network, Protection, RunRequest,
+    SANDBOX_UID, SandboxConfig, SandboxError, SandboxOutcome, WORKSPACE_DIR,
 };
 
 /// How long past the run's own deadline the supervisor waits for the helper before killing it
@@ -48,8 +49,34 @@ const NAMESPACES: [Protection; 7] = [
 pub struct Sandbox {
     config: SandboxConfig,
     cgroups: CgroupLayout,
+    launcher: HelperLauncher,
     /// The helper prepared for the next run (see [`SandboxConfig::prepared_helper`]).
-    spare: Mutex<Option<Helper>>,
+    spare: Arc<SpareSlot>,
+}
+
+/// Everything needed to start a helper, shared with the thread that prepares the spare.
+#[derive(Debug, Clone)]
+struct HelperLauncher {
+    program: std::path::PathBuf,
+    prepare: PrepareMessage,
+    /// Written into the helper's uid and gid maps by us (a root supervisor).
+    identity: Option<HostIdentity>,
+}
+
+/// The spare helper and whether one is being prepared (on a thread of its own, since a root
+/// supervisor waits for the helper to unshare before it writes its id maps).
+#[derive(Debug, Default)]
+struct SpareSlot {
+    state: Mutex<SpareState>,
+    ready: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SpareState {
+    helper: Option<Helper>,
+    preparing: bool,
+    /// The sandbox is gone: a helper prepared now is ended at once.
+    closed: bool,
 }
 
 /// A started helper, waiting for its start message on its control socket.
@@ -79,10 +106,24 @@ impl Sandbox {
             tracing::info!(%reason, "sandbox cgroups unavailable");
         }
         remove_stale(&cgroups);
+        let launcher = HelperLauncher {
+            program: config.helper_program.clone(),
+            prepare: PrepareMessage {
+                readonly_paths: config
+                    .readonly_paths
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect(),
+                start_init_early: !matches!(cgroups, CgroupLayout::V2 { .. }),
+                ids_mapped_by_supervisor: config.host_identity.is_some(),
+            },
+            identity: config.host_identity,
+        };
         let sandbox = Sandbox {
             config,
             cgroups,
-            spare: Mutex::new(None),
+            launcher,
+            spare: Arc::default(),
         };
         sandbox.prepare_spare();
         Ok(sandbox)
@@ -105,12 +146,22 @@ impl Sandbox {
 
         // The prepared helper, or a new one: either way its exec and start-up overlap the
         // cgroup and proxy set-up below. It does nothing until it gets its start message.
-        let spare = self.spare_lock().take();
+        let spare = self.take_spare();
         let mut helper = match spare.map(|mut spare| (spare.child.try_wait(), spare)) {
             Some((Ok(None), spare)) => spare,
             // None prepared, or it died meanwhile (killed from outside; now reaped).
-            _ => self.start_helper()?,
+            _ => self.launcher.start()?,
         };
+        // The command runs as the sandbox's unprivileged host user, who must be able to write
+        // the workspace; what it leaves is cleaned before anyone on the host uses the tree.
+        let handover =
+            match WorkspaceHandover::hand_over(&request.workspace, self.config.host_identity) {
+                Ok(handover) => handover,
+                Err(e) => {
+                    abandon(&mut helper.child);
+                    return Err(e);
+                }
+            };
         let (cgroup, cgroup_enforced) = match RunCgroup::create(&self.cgroups, &request.limits) {
             Ok((cgroup, enforced)) => (Some(cgroup), enforced),
             Err((failed, reason)) => {
@@ -176,7 +227,7 @@ impl Sandbox {
 
         // The helper waits for the start message, so it is in the cgroup before it can fork.
         let join_cgroups = match &cgroup {
-            Some(cgroup) => match cgroup.admit(helper.child.id(), self.config.host_identity) {
+            Some(cgroup) => match cgroup.admit(helper.child.id()) {
                 Ok(files) => files,
                 Err(e) => {
                     abandon(&mut helper.child);
@@ -218,6 +269,9 @@ impl Sandbox {
             request.cancel.as_ref(),
         );
         let _ = child.wait();
+        // Every process of the sandbox is gone (the streams end only then, or the whole tree
+        // was killed): nothing can change the workspace while it is cleaned.
+        handover.take_back()?;
         if let Err(message) = sent {
             // A helper that failed while preparing reported why before it ended.
             return Err(collected
@@ -270,12 +324,72 @@ impl Sandbox {
 }
 
 impl Sandbox {
+    /// The prepared helper, waiting for one being prepared rather than starting another (its
+    /// start is already under way). `None` when none is prepared or being prepared.
+    fn take_spare(&self) -> Option<Helper> {
+        let mut state = self.spare_lock();
+        while state.helper.is_none() && state.preparing {
+            state = self
+                .spare
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.helper.take()
+    }
+
+    /// Starts preparing the spare helper for the next run, if the configuration asks for one
+    /// and there is none, on a thread of its own. A failure is only logged: the next run then
+    /// starts its own helper.
+    fn prepare_spare(&self) {
+        if !self.config.prepared_helper {
+            return;
+        }
+        {
+            let mut state = self.spare_lock();
+            if state.helper.is_some() || state.preparing {
+                return;
+            }
+            state.preparing = true;
+        }
+        let launcher = self.launcher.clone();
+        let slot = Arc::clone(&self.spare);
+        let spawned = std::thread::Builder::new()
+            .name("sandbox-spare".into())
+            .spawn(move || {
+                let started = launcher.start();
+                let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.preparing = false;
+                match started {
+                    Ok(mut helper) if state.closed => abandon(&mut helper.child),
+                    Ok(helper) => state.helper = Some(helper),
+                    Err(error) => tracing::warn!(%error, "cannot prepare a sandbox helper"),
+                }
+                slot.ready.notify_all();
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot start preparing a sandbox helper");
+            self.spare_lock().preparing = false;
+        }
+    }
+
+    fn spare_lock(&self) -> MutexGuard<'_, SpareState> {
+        // The slot holds no invariant a panicking holder could break.
+        self.spare
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl HelperLauncher {
     /// Starts a helper: the helper program, re-executed with a cleared environment, its
-    /// standard input the control socket and its output piped to us.
-    fn start_helper(&self) -> Result<Helper, SandboxError> {
+    /// standard input the control socket and its output piped to us. With a host identity,
+    /// waits for the helper to unshare and writes its id maps.
+    fn start(&self) -> Result<Helper, SandboxError> {
         let (ours, theirs) =
             UnixStream::pair().map_err(SandboxError::io("creating the control socket"))?;
-        let mut command = Command::new(&self.config.helper_program);
+        let mut command = Command::new(&self.program);
         command
             .arg(HELPER_ARG)
             .arg(STAGE_NAMESPACES)
@@ -284,26 +398,24 @@ impl Sandbox {
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(identity) = self.config.host_identity {
-            command.uid(identity.uid).gid(identity.gid);
-        }
         let mut child = command
             .spawn()
             .map_err(SandboxError::io("starting the sandbox helper"))?;
         // The command holds our copy of the helper's end of the socket; the reports end only
         // once every copy is closed.
         drop(command);
-        let prepare = PrepareMessage {
-            readonly_paths: self
-                .config
-                .readonly_paths
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
-            start_init_early: !matches!(self.cgroups, CgroupLayout::V2 { .. }),
-        };
         let control = ControlSocket::new(ours);
-        if let Err(message) = control.send_frame(&prepare) {
+        let mapped = control
+            .send_frame(&self.prepare)
+            .and_then(|()| match self.identity {
+                Some(identity) => {
+                    control.wait_ready()?;
+                    map_ids(child.id(), identity)?;
+                    control.signal_ready()
+                }
+                None => Ok(()),
+            });
+        if let Err(message) = mapped {
             abandon(&mut child);
             return Err(SandboxError::Setup {
                 stage: "supervisor".into(),
@@ -315,32 +427,32 @@ impl Sandbox {
             control: control.into_stream(),
         })
     }
+}
 
-    /// Starts the spare helper for the next run, if the configuration asks for one and there
-    /// is none. A failure is only logged: the next run then starts its own helper.
-    fn prepare_spare(&self) {
-        if !self.config.prepared_helper {
-            return;
-        }
-        let mut spare = self.spare_lock();
-        if spare.is_none() {
-            match self.start_helper() {
-                Ok(helper) => *spare = Some(helper),
-                Err(error) => tracing::warn!(%error, "cannot prepare a sandbox helper"),
-            }
-        }
+/// Writes the id maps of a helper that has unshared its user namespace: host root stays the
+/// namespace's root (it builds the root file system), and the sandbox's user is `identity`.
+/// Two lines need CAP_SETUID and CAP_SETGID over the parent namespace, which we have as root.
+/// `setgroups` stays allowed, so that init can drop root's supplementary groups.
+fn map_ids(pid: u32, identity: HostIdentity) -> Result<(), String> {
+    for (file, id) in [("uid_map", identity.uid), ("gid_map", identity.gid)] {
+        std::fs::write(
+            format!("/proc/{pid}/{file}"),
+            format!("0 0 1\n{SANDBOX_UID} {id} 1\n"),
+        )
+        .map_err(|e| format!("writing the helper's {file}: {e}"))?;
     }
-
-    fn spare_lock(&self) -> MutexGuard<'_, Option<Helper>> {
-        // The slot holds no invariant a panicking holder could break.
-        self.spare.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+    Ok(())
 }
 
 impl Drop for Sandbox {
     /// Ends the spare helper (closing its control socket would end it too; this also reaps it).
     fn drop(&mut self) {
-        if let Some(mut spare) = self.spare_lock().take() {
+        let spare = {
+            let mut state = self.spare_lock();
+            state.closed = true;
+            state.helper.take()
+        };
+        if let Some(mut spare) = spare {
             abandon(&mut spare.child);
         }
     }

@@ -12,6 +12,8 @@ mod basics;
 mod egress;
 #[path = "sandbox/filesystem.rs"]
 mod filesystem;
+#[path = "sandbox/host_attacks.rs"]
+mod host_attacks;
 #[path = "sandbox/identity.rs"]
 mod identity;
 #[path = "sandbox/limits.rs"]

@@ -6,6 +6,7 @@
 //! after a crash and the rebuilt commits are the ones pushed before.
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -667,10 +668,16 @@ impl<F: Forge> PhaseExecutor<F> {
                 source,
             })?;
         }
-        std::fs::create_dir_all(&dir).map_err(|source| AgentError::Io {
-            operation: "creating the run's work tree",
-            source,
-        })?;
+        // The run's directory and its tree are the run's alone: no other local user may
+        // enter them (the sandbox gets the tree through a bind mount, not a path).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|source| AgentError::Io {
+                operation: "creating the run's work tree",
+                source,
+            })?;
         self.forge.checkout(run, commit, &dir).await?;
         Ok(WorkTree::open(&dir)?)
     }

@@ -6,6 +6,7 @@
 //! passed in (the run's), not the clock, so rebuilding a branch yields the same commit ids
 //! and publishing it again is a no-op rather than a second, diverging push.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use git2::build::CheckoutBuilder;
@@ -69,6 +70,8 @@ impl WorkTree {
         let repo = self.repository("reset")?;
         let fail = |error: git2::Error| GitError::from_git2("reset", &error, None);
         let target = repo.find_commit(commit).map_err(fail)?;
+        let target_tree = target.tree().map_err(fail)?;
+        remove_symlinks_in_the_way(&self.path, &target_tree)?;
         let mut options = CheckoutBuilder::new();
         options.force().remove_untracked(true).remove_ignored(true);
         repo.checkout_tree(target.as_object(), Some(&mut options))
@@ -76,9 +79,7 @@ impl WorkTree {
         repo.set_head_detached(commit).map_err(fail)?;
         // The index must match too, or the next diff would report the reset as a change.
         let mut index = repo.index().map_err(fail)?;
-        index
-            .read_tree(&target.tree().map_err(fail)?)
-            .map_err(fail)?;
+        index.read_tree(&target_tree).map_err(fail)?;
         index.write().map_err(fail)
     }
 
@@ -280,6 +281,46 @@ impl WorkTree {
 
     fn repository(&self, operation: &'static str) -> Result<Repository, GitError> {
         Repository::open(&self.path).map_err(|error| GitError::from_git2(operation, &error, None))
+    }
+}
+
+/// Removes every symlink in the working tree that stands where `tree` has a directory or a
+/// file that is not a symlink. Sandboxed code can leave such a link (`src -> /etc`), and a
+/// libgit2 checkout writes through it: the reset that follows would create and overwrite files
+/// outside the tree, as whoever runs redgreen. Parents are looked at before their children, so
+/// a path is only ever examined below real directories.
+fn remove_symlinks_in_the_way(workdir: &Path, tree: &git2::Tree<'_>) -> Result<(), GitError> {
+    let mut failure = None;
+    let walked = tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+        // Names as bytes: a tree may hold names that are not UTF-8.
+        let name = std::ffi::OsStr::from_bytes(entry.name_bytes());
+        let path = workdir.join(parent).join(name);
+        let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+            // Missing here: nothing below it exists either.
+            return git2::TreeWalkResult::Skip;
+        };
+        let tracked_link = entry.filemode() == i32::from(git2::FileMode::Link);
+        if metadata.file_type().is_symlink() && !tracked_link {
+            tracing::warn!(path = %path.display(), "removing a symlink that replaced a tracked path");
+            if let Err(source) = std::fs::remove_file(&path) {
+                failure = Some(source);
+                return git2::TreeWalkResult::Abort;
+            }
+            return git2::TreeWalkResult::Skip;
+        }
+        if metadata.is_dir() {
+            git2::TreeWalkResult::Ok
+        } else {
+            git2::TreeWalkResult::Skip
+        }
+    });
+    match (failure, walked) {
+        (Some(source), _) => Err(GitError::Io {
+            operation: "removing a symlink in the work tree",
+            source,
+        }),
+        (None, Err(error)) => Err(GitError::from_git2("reset", &error, None)),
+        (None, Ok(())) => Ok(()),
     }
 }
 

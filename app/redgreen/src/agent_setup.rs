@@ -90,6 +90,7 @@ pub fn sandbox_tests(config: &Config) -> TestEvidence {
 fn sandbox(config: &Config) -> anyhow::Result<(Sandbox, Vec<redgreen_sandbox::Toolchain>)> {
     let helper = std::env::current_exe().context("cannot find the redgreen executable")?;
     let mut sandbox_config = SandboxConfig::new(helper);
+    sandbox_config.host_identity = config.sandbox.identity;
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let toolchains = detect_toolchains(home.as_deref());
     sandbox_config.expose_toolchains(&toolchains);

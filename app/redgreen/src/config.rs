@@ -6,11 +6,12 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use redgreen_sandbox::HostIdentity;
 use secrecy::{ExposeSecret, SecretString};
 
 /// Every configuration key, as named in PRODUCT.md. The same names are accepted as keys of
 /// `redgreen.toml` (either as written here or in lower case without the prefix).
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 21] = [
     "REDGREEN_LISTEN",
     "REDGREEN_DATA_DIR",
     "REDGREEN_DATABASE_URL",
@@ -27,10 +28,26 @@ const KEYS: [&str; 19] = [
     "REDGREEN_WORKERS",
     "REDGREEN_TRIGGER_ALLOWED_BOTS",
     "REDGREEN_SANDBOX_READONLY_PATHS",
+    "REDGREEN_SANDBOX_USER",
+    "REDGREEN_SANDBOX_DISK_MB",
     "REDGREEN_TASK_LEASE_SECS",
     "REDGREEN_OSV_DIR",
     "REDGREEN_MAX_ATTEMPTS",
 ];
+
+/// Each run's disk quota when `REDGREEN_SANDBOX_DISK_MB` is not set: room for a checkout and
+/// a virtualenv or a build directory, far from filling a host.
+pub const DEFAULT_SANDBOX_DISK_MB: u64 = 2048;
+
+/// The sandbox settings shared by `serve`, `run` and `sandbox run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxSettings {
+    /// The unprivileged host user the sandbox's user is (a root redgreen only; `None`: the
+    /// sandbox's user is redgreen's own, unprivileged, user).
+    pub identity: Option<HostIdentity>,
+    /// Each run's disk quota in MiB (`REDGREEN_SANDBOX_DISK_MB`).
+    pub disk_mb: u64,
+}
 
 /// Which model API redgreen speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +92,9 @@ pub struct Config {
     /// Host paths the sandbox exposes read-only besides the system paths and the detected
     /// toolchains (`REDGREEN_SANDBOX_READONLY_PATHS`, colon-separated absolute paths).
     pub sandbox_readonly_paths: Vec<PathBuf>,
+    /// The settings `redgreen sandbox run` shares with the server: who the sandbox's user is
+    /// on the host and how much disk a run may fill.
+    pub sandbox: SandboxSettings,
     /// How long a task's lease lasts without a heartbeat (`REDGREEN_TASK_LEASE_SECS`): how
     /// long the task of a crashed process waits before another process takes it over.
     pub task_lease: std::time::Duration,
@@ -109,6 +129,7 @@ impl fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("trigger_allowed_bots", &self.trigger_allowed_bots)
             .field("sandbox_readonly_paths", &self.sandbox_readonly_paths)
+            .field("sandbox", &self.sandbox)
             .field("task_lease", &self.task_lease)
             .field("osv_dir", &self.osv_dir)
             .field("max_attempts", &self.max_attempts)
@@ -358,6 +379,7 @@ impl Sources {
             workers,
             trigger_allowed_bots,
             sandbox_readonly_paths: self.sandbox_readonly_paths()?,
+            sandbox: self.sandbox_settings()?,
             task_lease: std::time::Duration::from_secs(task_lease_secs),
             osv_dir,
             max_attempts,
@@ -392,6 +414,33 @@ impl Sources {
             })
     }
 
+    /// `REDGREEN_SANDBOX_USER` and `REDGREEN_SANDBOX_DISK_MB`: who the sandbox's user is on
+    /// the host and each run's disk quota. `redgreen sandbox run` reads these too.
+    pub fn sandbox_settings(&self) -> Result<SandboxSettings, ConfigError> {
+        let key = "REDGREEN_SANDBOX_USER";
+        let invalid = |message: String| ConfigError::Invalid { key, message };
+        let root = redgreen_sandbox::running_as_root();
+        let identity = match (self.get(key), root) {
+            (None, false) => None,
+            (Some(_), false) => {
+                return Err(invalid(
+                    "only a redgreen running as root maps the sandbox to another host user".into(),
+                ));
+            }
+            (None, true) => Some(
+                HostIdentity::default_for_root().map_err(|e| invalid(e.to_string()))?,
+            ),
+            (Some(text), true) => Some(parse_sandbox_user(text).map_err(invalid)?),
+        };
+        let disk_mb = self.number_in(
+            "REDGREEN_SANDBOX_DISK_MB",
+            16..=1 << 20,
+            DEFAULT_SANDBOX_DISK_MB,
+            "of MiB ",
+        )?;
+        Ok(SandboxSettings { identity, disk_mb })
+    }
+
     /// `REDGREEN_SANDBOX_READONLY_PATHS`: colon-separated host paths, each absolute and
     /// existing, exposed read-only in every sandbox. `redgreen sandbox run` reads only this.
     pub fn sandbox_readonly_paths(&self) -> Result<Vec<PathBuf>, ConfigError> {
@@ -423,6 +472,18 @@ impl Sources {
 }
 
 impl Config {
+    /// Creates the data directory, or narrows an existing one, to mode 0700: it holds the
+    /// embedded database, the App's credentials and every run's work tree, none of which any
+    /// other local user may read or enter.
+    pub fn create_data_dir(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data_dir)?;
+        std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))
+    }
+
     /// `sqlite` or `postgres`, for logs (the URL itself may hold a password).
     pub fn database_backend(&self) -> &'static str {
         if self.database_url.starts_with("sqlite:") {
@@ -431,6 +492,25 @@ impl Config {
             "postgres"
         }
     }
+}
+
+/// `REDGREEN_SANDBOX_USER`: an account name, or `uid:gid`; never root.
+fn parse_sandbox_user(text: &str) -> Result<HostIdentity, String> {
+    let identity = match text.split_once(':') {
+        Some((uid, gid)) => match (uid.trim().parse(), gid.trim().parse()) {
+            (Ok(uid), Ok(gid)) => HostIdentity { uid, gid },
+            _ => return Err(format!("{text:?} is not an account name or uid:gid")),
+        },
+        None => HostIdentity::of_account(text.trim())
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("there is no host account {text:?}"))?,
+    };
+    if identity.uid == 0 || identity.gid == 0 {
+        return Err(format!(
+            "{text:?} is root: the sandbox's user must be unprivileged"
+        ));
+    }
+    Ok(identity)
 }
 
 fn validate_database_url(url: &str) -> Result<String, ConfigError> {

@@ -29,7 +29,7 @@ pub async fn run(config: &Config, args: &DoctorArgs) -> anyhow::Result<ExitCode>
         i64::try_from(installation.id.0).context("GitHub answered an invalid installation id")?,
     );
     let store = if args.open_issue {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        config.create_data_dir().with_context(|| {
             format!(
                 "cannot create the data directory {}",
                 config.data_dir.display()

@@ -33,6 +33,12 @@ pub async fn run(config: &Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
         _ => anyhow::bail!("give the issue with exactly one of --issue and --issue-file"),
     };
     anyhow::ensure!(!issue.trim().is_empty(), "the issue text is empty");
+    config.create_data_dir().with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
     let settings = agent_settings(config, true)?;
     let tests = sandbox_tests(config);
     let forge = LocalForge::new(repo.clone(), &issue, config.data_dir.join("pr-bodies"));

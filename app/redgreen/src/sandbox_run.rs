@@ -39,9 +39,9 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
                 .collect::<Result<_, _>>()?,
         },
     };
-    // Only the sandbox's own key is read: this command needs no server configuration.
-    let extra_readonly = Sources::from_process(config_file)
-        .and_then(|sources| sources.sandbox_readonly_paths())
+    // Only the sandbox's own keys are read: this command needs no server configuration.
+    let (extra_readonly, settings) = Sources::from_process(config_file)
+        .and_then(|sources| Ok((sources.sandbox_readonly_paths()?, sources.sandbox_settings()?)))
         .context("invalid sandbox configuration")?;
     let workspace = match workspace {
         Some(dir) => dir.clone(),
@@ -58,6 +58,7 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
     let mut config = SandboxConfig::new(helper);
     // One run only: a helper prepared ahead for a next run would be thrown away.
     config.prepared_helper = false;
+    config.host_identity = settings.identity;
     // Toolchains found under $HOME (rustup, pyenv, ...) are exposed read-only, then the
     // operator's own paths. This is the one place `redgreen sandbox run` reads the
     // environment besides the configuration.

@@ -1,5 +1,5 @@
 //! Becoming the command, without executing the helper a third time: the sandbox's PID 1 gives
-//! up every privilege it needed to build the sandbox (a nested user namespace as uid 1000,
+//! up every privilege it needed to build the sandbox (uid 1000, an unprivileged host user;
 //! rlimits, no capabilities, no_new_privs), then a launcher thread puts itself under Landlock
 //! and seccomp and starts the command, which inherits all of it.
 //!
@@ -9,15 +9,13 @@
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
-use nix::sched::{CloneFlags, unshare};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
-use nix::unistd::Pid;
+use nix::unistd::{Gid, Pid, Uid, getuid, setgroups, setresgid, setresuid};
 use rustix::thread::{
     CapabilitySet, CapabilitySets, clear_ambient_capability_set,
     remove_capability_from_bounding_set, set_capabilities,
 };
 
-use super::namespaces::write_proc_self;
 use super::{ControlSocket, landlock_rules, seccomp_filter};
 use crate::Protection;
 use crate::config::SANDBOX_UID;
@@ -43,25 +41,42 @@ impl From<String> for LaunchError {
     }
 }
 
-/// Gives this whole process the command's identity: uid 1000 in a nested user namespace
-/// (after exec the command is root nowhere and the kernel gives it no capabilities), the
-/// rlimits, empty capability sets and no_new_privs. Must be called while the process is
-/// single-threaded (a user namespace refuses others) and after everything that needed
-/// privilege over the sandbox's namespaces (mounts, hostname, loopback) is done.
+/// Gives this whole process the command's identity: the sandbox's user ([`SANDBOX_UID`],
+/// which is an unprivileged host user), no supplementary groups, the rlimits, empty
+/// capability sets (the bounding set too, so no exec can regain one) and no_new_privs. Must be
+/// called after everything that needed privilege over the sandbox's namespaces (mounts,
+/// hostname, loopback) is done.
 pub(super) fn drop_privileges(config: &LaunchConfig) -> Result<(), String> {
-    unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| format!("unshare(user): {e}"))?;
-    write_proc_self("setgroups", "deny")?;
-    write_proc_self("uid_map", &format!("{SANDBOX_UID} 0 1"))?;
-    write_proc_self("gid_map", &format!("{SANDBOX_UID} 0 1"))?;
-
     set_rlimit(Resource::RLIMIT_FSIZE, config.file_size_bytes)?;
     set_rlimit(Resource::RLIMIT_NOFILE, config.open_files)?;
     set_rlimit(Resource::RLIMIT_CORE, 0)?;
     if let Some(nproc) = config.nproc_fallback {
         set_rlimit(Resource::RLIMIT_NPROC, nproc)?;
     }
-
-    drop_capabilities()?;
+    // Needs CAP_SETPCAP, so before the identity changes.
+    drop_bounding_set()?;
+    let sandbox = Uid::from_raw(SANDBOX_UID);
+    if getuid() != sandbox {
+        // Root of this namespace (host root, the supervisor mapped it): become the sandbox's
+        // user for good, real, effective and saved ids alike, groups first while the
+        // capability to change them is still held.
+        let group = Gid::from_raw(SANDBOX_UID);
+        setgroups(&[]).map_err(|e| format!("setgroups: {e}"))?;
+        setresgid(group, group, group).map_err(|e| format!("setresgid: {e}"))?;
+        setresuid(sandbox, sandbox, sandbox).map_err(|e| format!("setresuid: {e}"))?;
+    }
+    // The namespace's creator (a non-root supervisor's case) is the sandbox's user already
+    // but holds every capability in the namespace: clear them.
+    clear_ambient_capability_set().map_err(|e| format!("clearing ambient capabilities: {e}"))?;
+    set_capabilities(
+        None,
+        CapabilitySets {
+            effective: CapabilitySet::empty(),
+            permitted: CapabilitySet::empty(),
+            inheritable: CapabilitySet::empty(),
+        },
+    )
+    .map_err(|e| format!("clearing capabilities: {e}"))?;
     nix::sys::prctl::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))
 }
 
@@ -131,9 +146,9 @@ fn set_rlimit(resource: Resource, limit: u64) -> Result<(), String> {
     setrlimit(resource, limit, limit).map_err(|e| format!("setrlimit {resource:?}: {e}"))
 }
 
-/// Empties the bounding and ambient sets (so no exec can regain a capability) and then this
-/// thread's own sets; threads started afterwards inherit all of them.
-fn drop_capabilities() -> Result<(), String> {
+/// Empties the bounding set, so that no exec can regain a capability; threads started
+/// afterwards inherit it.
+fn drop_bounding_set() -> Result<(), String> {
     for capability in CapabilitySet::all().iter() {
         match remove_capability_from_bounding_set(capability) {
             // Capabilities newer than the running kernel do not exist there.
@@ -145,14 +160,5 @@ fn drop_capabilities() -> Result<(), String> {
             }
         }
     }
-    clear_ambient_capability_set().map_err(|e| format!("clearing ambient capabilities: {e}"))?;
-    set_capabilities(
-        None,
-        CapabilitySets {
-            effective: CapabilitySet::empty(),
-            permitted: CapabilitySet::empty(),
-            inheritable: CapabilitySet::empty(),
-        },
-    )
-    .map_err(|e| format!("clearing capabilities: {e}"))
+    Ok(())
 }

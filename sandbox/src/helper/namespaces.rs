@@ -14,6 +14,7 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, pidfd_open, pidfd_send_signal};
 
 use super::{ControlSocket, HELPER_ARG, STAGE_INIT, STAGE_NAMESPACES, rootfs, setup_failed};
+use crate::config::SANDBOX_UID;
 use crate::protocol::{InitConfig, PrepareMessage, Report, StartMessage};
 
 /// The namespaces this stage creates, in one call so that either all exist or the command
@@ -88,13 +89,23 @@ impl Drop for StartedInit {
 fn create_and_supervise(control: &ControlSocket) -> Result<i32, String> {
     // Everything that does not depend on the run comes first, so that a helper prepared
     // ahead of its run (`SandboxConfig::prepared_helper`) has done it before the run starts.
+    let prepare: PrepareMessage = control.receive_frame()?;
     let (uid, gid) = (geteuid(), getegid());
     unshare(NAMESPACES).map_err(|e| format!("unshare: {e}"))?;
-    // An unprivileged process may map exactly its own ids, once, after denying setgroups.
-    write_proc_self("setgroups", "deny")?;
-    write_proc_self("uid_map", &format!("0 {uid} 1"))?;
-    write_proc_self("gid_map", &format!("0 {gid} 1"))?;
-    let prepare: PrepareMessage = control.receive_frame()?;
+    if prepare.ids_mapped_by_supervisor {
+        // Root of the host stays root here (to build the root file system) and the sandbox's
+        // user is the unprivileged host identity: two lines, which only a process with
+        // CAP_SETUID over the parent namespace may write, i.e. the supervisor.
+        control.signal_ready()?;
+        control.wait_ready()?;
+    } else {
+        // An unprivileged process may map exactly its own ids, once, after denying
+        // setgroups: they become the sandbox's user, which holds every capability in the
+        // namespace it created until init gives them up.
+        write_proc_self("setgroups", "deny")?;
+        write_proc_self("uid_map", &format!("{SANDBOX_UID} {uid} 1"))?;
+        write_proc_self("gid_map", &format!("{SANDBOX_UID} {gid} 1"))?;
+    }
     // The root is prepared while init is being executed and started.
     let early_init = if prepare.start_init_early {
         let init = StartedInit::start()?;
@@ -208,7 +219,7 @@ fn supervise(
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
-pub(super) fn write_proc_self(file: &str, contents: &str) -> Result<(), String> {
+fn write_proc_self(file: &str, contents: &str) -> Result<(), String> {
     std::fs::write(format!("/proc/self/{file}"), contents)
         .map_err(|e| format!("writing /proc/self/{file}: {e}"))
 }

@@ -59,6 +59,9 @@ const PASSWD: &str = "root:x:0:0:root:/root:/usr/sbin/nologin\n\
                       nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 const GROUP: &str = "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n";
 const HOSTS: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
+/// The workspace belongs to host root (its top directory must, for redgreen's own libgit2 on
+/// the host), not to the sandbox's user: git inside would refuse it as "dubious ownership".
+const GITCONFIG: &str = "[safe]\n\tdirectory = /workspace\n";
 
 /// A host path to bind, opened before anything is mounted over it.
 enum Source {
@@ -127,7 +130,7 @@ pub(super) fn prepare(readonly_paths: &[String]) -> Result<(), String> {
                     BEFORE_PIVOT,
                     fd,
                     &under(&root, inside),
-                    *is_dir,
+                    MountPoint::created(*is_dir),
                     BindMode::ReadOnly,
                 )?;
             }
@@ -139,7 +142,12 @@ pub(super) fn prepare(readonly_paths: &[String]) -> Result<(), String> {
     }
     let etc = under(&root, Path::new("/etc"));
     create_dir(&etc)?;
-    for (name, contents) in [("passwd", PASSWD), ("group", GROUP), ("hosts", HOSTS)] {
+    for (name, contents) in [
+        ("passwd", PASSWD),
+        ("group", GROUP),
+        ("hosts", HOSTS),
+        ("gitconfig", GITCONFIG),
+    ] {
         let path = etc.join(name);
         if !path.exists() {
             fs::write(&path, contents).map_err(|e| format!("writing /etc/{name}: {e}"))?;
@@ -163,13 +171,28 @@ pub(super) fn add_run_parts(config: &InitConfig) -> Result<(), String> {
         }) => fd,
         _ => return Err(format!("workspace {} is not a directory", config.workspace)),
     };
+    let workspace_inside = under(&root, Path::new(WORKSPACE_DIR));
     bind(
         AFTER_PIVOT,
         &workspace,
-        &under(&root, Path::new(WORKSPACE_DIR)),
-        true,
+        &workspace_inside,
+        MountPoint::Dir,
         BindMode::ReadWrite,
     )?;
+    // The repository's git directory is the host's (its configuration, refs, hooks and
+    // `info/` are read by redgreen as root afterwards): the command may read it, never write
+    // it. Bound over itself read-only, it cannot be replaced either (a mount point cannot be
+    // renamed or removed). A symlink named `.git` is left alone: it points nowhere inside.
+    let git_dir = format!("{}/.git", config.workspace.trim_end_matches('/'));
+    if let Some(Source::Opened { fd, .. }) = open_source(AFTER_PIVOT, &git_dir)? {
+        bind(
+            AFTER_PIVOT,
+            &fd,
+            &workspace_inside.join(".git"),
+            MountPoint::Existing,
+            BindMode::ReadOnly,
+        )?;
+    }
     if let Some(path) = &config.egress_socket {
         let socket = match open_source(AFTER_PIVOT, path)? {
             Some(Source::Opened {
@@ -182,7 +205,7 @@ pub(super) fn add_run_parts(config: &InitConfig) -> Result<(), String> {
             AFTER_PIVOT,
             &socket,
             &under(&root, Path::new(relay::SOCKET_INSIDE)),
-            false,
+            MountPoint::File,
             BindMode::ReadOnly,
         )?;
     }
@@ -261,6 +284,28 @@ fn open_source(host: HostView, path: &str) -> Result<Option<Source>, String> {
     }))
 }
 
+/// What a bind is mounted on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MountPoint {
+    /// A directory, created if missing.
+    Dir,
+    /// A file, created (empty) if missing.
+    File,
+    /// The source itself, seen through a bind above it: nothing is created (creating a file
+    /// would truncate it).
+    Existing,
+}
+
+impl MountPoint {
+    fn created(is_dir: bool) -> MountPoint {
+        if is_dir {
+            MountPoint::Dir
+        } else {
+            MountPoint::File
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum BindMode {
     ReadOnly,
@@ -274,14 +319,17 @@ fn bind(
     host: HostView,
     fd: &OwnedFd,
     at: &Path,
-    is_dir: bool,
+    mount_point: MountPoint,
     mode: BindMode,
 ) -> Result<(), String> {
-    if is_dir {
-        create_dir(at)?;
-    } else {
-        create_parent(at)?;
-        fs::File::create(at).map_err(|e| format!("creating mount point {}: {e}", at.display()))?;
+    match mount_point {
+        MountPoint::Dir => create_dir(at)?,
+        MountPoint::File => {
+            create_parent(at)?;
+            fs::File::create(at)
+                .map_err(|e| format!("creating mount point {}: {e}", at.display()))?;
+        }
+        MountPoint::Existing => {}
     }
     // The host's procfs: this process's own descriptors (it is in the host's PID namespace).
     let from = host.path(&format!("/proc/self/fd/{}", fd.as_raw_fd()));

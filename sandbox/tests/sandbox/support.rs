@@ -3,10 +3,17 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use redgreen_sandbox::{RunRequest, Sandbox, SandboxConfig, SandboxRun};
+use redgreen_sandbox::{HostIdentity, RunRequest, Sandbox, SandboxConfig, SandboxRun};
 
+/// The crate's helper binary; as root, the sandbox's user is the fallback unprivileged host
+/// identity (a root supervisor must name one).
 pub fn config() -> SandboxConfig {
-    SandboxConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_redgreen-sandbox-helper")))
+    let mut config =
+        SandboxConfig::new(PathBuf::from(env!("CARGO_BIN_EXE_redgreen-sandbox-helper")));
+    if nix::unistd::geteuid().is_root() {
+        config.host_identity = Some(HostIdentity::FALLBACK);
+    }
+    config
 }
 
 pub fn sandbox() -> Sandbox {

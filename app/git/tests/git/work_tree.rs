@@ -192,3 +192,76 @@ fn what_setup_adds_is_excluded_and_a_changed_tracked_file_is_reported() {
     tree.reset_to(first.parse().unwrap()).unwrap();
     assert!(!root.join(".venv").exists());
 }
+
+/// A directory of files outside the work tree, standing for the host's own files.
+fn victim_dir() -> tempfile::TempDir {
+    let victim = tempfile::tempdir().unwrap();
+    std::fs::write(victim.path().join("keep.txt"), "the host's file\n").unwrap();
+    victim
+}
+
+fn assert_victim_untouched(victim: &std::path::Path) {
+    let names: Vec<String> = std::fs::read_dir(victim)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["keep.txt"], "files were written outside the tree");
+    assert_eq!(
+        std::fs::read_to_string(victim.join("keep.txt")).unwrap(),
+        "the host's file\n"
+    );
+}
+
+#[test]
+fn a_reset_does_not_write_through_a_symlink_that_replaced_a_tracked_directory() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("symlinked-dir");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let victim = victim_dir();
+    let src = tree.path().join("src");
+    std::fs::remove_dir_all(&src).unwrap();
+    std::os::unix::fs::symlink(victim.path(), &src).unwrap();
+
+    tree.reset_to(first.parse().unwrap()).unwrap();
+
+    assert_victim_untouched(victim.path());
+    assert!(std::fs::symlink_metadata(&src).unwrap().is_dir());
+    assert!(src.join("lib.rs").is_file());
+}
+
+#[test]
+fn applying_a_diff_does_not_write_through_a_symlink_that_replaced_a_tracked_directory() {
+    let fixture = Fixture::new();
+    let (_, _, workspace) = fixture.repo_and_workspace("symlinked-apply");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    std::fs::write(tree.path().join("src/lib.rs"), "pub fn changed() {}\n").unwrap();
+    let diff = tree.diff_to_head().unwrap();
+    let victim = victim_dir();
+    std::fs::write(victim.path().join("lib.rs"), "the host's lib.rs\n").unwrap();
+    let src = tree.path().join("src");
+    std::fs::remove_dir_all(&src).unwrap();
+    std::os::unix::fs::symlink(victim.path(), &src).unwrap();
+
+    let _ = tree.apply(&diff);
+
+    assert_eq!(
+        std::fs::read_to_string(victim.path().join("lib.rs")).unwrap(),
+        "the host's lib.rs\n"
+    );
+}
+
+#[test]
+fn a_reset_does_not_write_through_a_symlink_that_replaced_a_tracked_file() {
+    let fixture = Fixture::new();
+    let (_, first, workspace) = fixture.repo_and_workspace("symlinked-file");
+    let tree = WorkTree::open(workspace.path()).unwrap();
+    let victim = victim_dir();
+    let lib = tree.path().join("src/lib.rs");
+    std::fs::remove_file(&lib).unwrap();
+    std::os::unix::fs::symlink(victim.path().join("keep.txt"), &lib).unwrap();
+
+    tree.reset_to(first.parse().unwrap()).unwrap();
+
+    assert_victim_untouched(victim.path());
+    assert!(std::fs::symlink_metadata(&lib).unwrap().is_file());
+}
