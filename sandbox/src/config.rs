@@ -223,6 +223,11 @@ pub struct Limits {
     pub open_files: u64,
     /// Bytes of stdout and of stderr kept (each): half from the start, half from the end.
     pub output_bytes: usize,
+    /// The workspace's disk cap. `Some`: the workspace must be a volume made by
+    /// [`crate::create_volume`] no larger than this, and the run reports
+    /// [`crate::SandboxOutcome::disk_limit_hit`]. `None`: no cap (the workspace may be any
+    /// directory).
+    pub disk_bytes: Option<u64>,
 }
 
 impl Default for Limits {
@@ -236,6 +241,7 @@ impl Default for Limits {
             file_size_bytes: 1 << 30,
             open_files: 1024,
             output_bytes: 1 << 20,
+            disk_bytes: None,
         }
     }
 }

@@ -23,6 +23,7 @@ mod protocol;
 mod splice;
 mod supervisor;
 mod toolchain;
+mod volume;
 mod workspace_handover;
 
 pub use cancel::{CancelOnDrop, CancelToken};
@@ -37,3 +38,4 @@ pub use outcome::{Protection, SandboxOutcome};
 pub use output::CapturedOutput;
 pub use supervisor::{Sandbox, SandboxRun};
 pub use toolchain::{Toolchain, detect_toolchains};
+pub use volume::{MIN_VOLUME_BYTES, create_volume, remove_volume};

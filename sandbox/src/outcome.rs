@@ -20,6 +20,8 @@ pub enum Protection {
     CgroupMemory,
     CgroupPids,
     CgroupCpu,
+    /// The workspace is a disk-capped volume (`volume.rs`).
+    DiskQuota,
 }
 
 /// The result of running one command in the sandbox. Field names are a fixed contract.
@@ -32,6 +34,9 @@ pub struct SandboxOutcome {
     pub timed_out: bool,
     pub oom_killed: bool,
     pub pids_limit_hit: bool,
+    /// Whether the workspace's disk cap was reached: its volume was full (less than 1% or
+    /// 1 MiB free) when the command ended. Always `false` without a cap.
+    pub disk_limit_hit: bool,
     /// Whether stdout or stderr was cut to the output cap (head and tail kept).
     pub truncated: bool,
     pub duration_ms: u64,

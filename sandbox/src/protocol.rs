@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Protection;
 
+/// Marks the setup failure of a helper whose view of the workspace is not the supervisor's
+/// (see [`InitConfig::workspace_id`]); the supervisor then runs with a fresh helper.
+pub(crate) const STALE_WORKSPACE: &str = "the workspace is not the one the supervisor named";
+
 /// What the namespace stage does before any run (`SandboxConfig::prepared_helper`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PrepareMessage {
@@ -46,6 +50,10 @@ pub(crate) struct StartMessage {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct InitConfig {
     pub workspace: String,
+    /// The workspace's device and inode as the supervisor sees it. A helper prepared before
+    /// a file system was mounted at the workspace's path still has the directory underneath
+    /// in its copy of the mount table; it refuses to bind that ([`STALE_WORKSPACE`]).
+    pub workspace_id: (u64, u64),
     pub tmp_bytes: u64,
     /// The host path of the egress proxy's socket in the proxy phase: the namespace stage
     /// binds it into the new root and init relays the loopback proxy port to it. `None` in the

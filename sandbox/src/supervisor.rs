@@ -5,18 +5,23 @@
 
 use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use nix::sys::statvfs::statvfs;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use crate::cgroup::{CgroupLayout, CgroupStats, RunCgroup, remove_stale};
 use crate::egress::EgressProxy;
 use crate::helper::{ControlSocket, HELPER_ARG, STAGE_NAMESPACES};
 use crate::output::OutputCollector;
-use crate::protocol::{InitConfig, LaunchConfig, PrepareMessage, Report, StartMessage};
+use crate::protocol::{
+    InitConfig, LaunchConfig, PrepareMessage, Report, STALE_WORKSPACE, StartMessage,
+};
+use crate::volume::is_mount_point;
 use crate::workspace_handover::WorkspaceHandover;
 use crate::{
     CancelToken, CapturedOutput, EgressRecord, HostIdentity, Network, Protection, RunRequest,
@@ -133,6 +138,20 @@ impl Sandbox {
     /// what happened. The command's failure, timeout or death is an outcome, not an error;
     /// an error means the command did not run (or its end could not be observed).
     pub fn run(&self, request: &RunRequest) -> Result<SandboxRun, SandboxError> {
+        match self.run_with(request, true) {
+            // The prepared helper's mount namespace is a copy of the host's from before the
+            // workspace was mounted there (a new volume): it would have bound the empty
+            // directory underneath. A helper started now sees the volume.
+            Err(SandboxError::Setup { message, .. }) if message.contains(STALE_WORKSPACE) => {
+                tracing::debug!(workspace = %request.workspace.display(), "the prepared helper predates the workspace's mount; starting another");
+                self.run_with(request, false)
+            }
+            ran => ran,
+        }
+    }
+
+    /// [`Sandbox::run`], with or without the prepared helper.
+    fn run_with(&self, request: &RunRequest, spare: bool) -> Result<SandboxRun, SandboxError> {
         request.validate()?;
         if request
             .cancel
@@ -141,12 +160,15 @@ impl Sandbox {
         {
             return Err(SandboxError::Cancelled);
         }
+        if let Some(cap) = request.limits.disk_bytes {
+            check_volume(&request.workspace, cap)?;
+        }
         let started = Instant::now();
         let required = |protection: Protection| !self.config.may_run_without.contains(&protection);
 
         // The prepared helper, or a new one: either way its exec and start-up overlap the
         // cgroup and proxy set-up below. It does nothing until it gets its start message.
-        let spare = self.take_spare();
+        let spare = if spare { self.take_spare() } else { None };
         let mut helper = match spare.map(|mut spare| (spare.child.try_wait(), spare)) {
             Some((Ok(None), spare)) => spare,
             // None prepared, or it died meanwhile (killed from outside; now reaped).
@@ -199,8 +221,19 @@ impl Sandbox {
             },
         };
 
+        let workspace_id = std::fs::symlink_metadata(&request.workspace)
+            .map(|metadata| (metadata.dev(), metadata.ino()))
+            .map_err(SandboxError::io("reading the workspace"));
+        let workspace_id = match workspace_id {
+            Ok(id) => id,
+            Err(e) => {
+                abandon(&mut helper.child);
+                return Err(e);
+            }
+        };
         let config = InitConfig {
             workspace: request.workspace.to_string_lossy().into_owned(),
+            workspace_id,
             tmp_bytes: request.limits.tmp_bytes,
             egress_socket: proxy
                 .as_ref()
@@ -296,10 +329,19 @@ impl Sandbox {
         }
         let stats = cgroup.as_ref().map(RunCgroup::stats).unwrap_or_default();
         drop(cgroup);
+        let mut limits_enforced = cgroup_enforced;
+        let disk_limit_hit = match request.limits.disk_bytes {
+            Some(_) => {
+                limits_enforced.push(Protection::DiskQuota);
+                volume_full(&request.workspace)
+            }
+            None => false,
+        };
         let outcome = assemble(
             collected.reports,
             &stats,
-            cgroup_enforced,
+            disk_limit_hit,
+            limits_enforced,
             &collected.stdout,
             &collected.stderr,
             started,
@@ -615,10 +657,12 @@ fn read_into<R: Read>(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn assemble(
     reports: Vec<Report>,
     stats: &CgroupStats,
-    cgroup_enforced: Vec<Protection>,
+    disk_limit_hit: bool,
+    limits_enforced: Vec<Protection>,
     stdout: &CapturedOutput,
     stderr: &CapturedOutput,
     started: Instant,
@@ -652,7 +696,7 @@ fn assemble(
     let mut enforced: Vec<Protection> = NAMESPACES
         .into_iter()
         .chain(launched)
-        .chain(cgroup_enforced)
+        .chain(limits_enforced)
         .collect();
     enforced.sort();
     enforced.dedup();
@@ -669,11 +713,49 @@ fn assemble(
         timed_out,
         oom_killed: stats.oom_kills > 0,
         pids_limit_hit: stats.pids_limit_hits > 0,
+        disk_limit_hit,
         truncated: stdout.truncated || stderr.truncated,
         duration_ms: duration_ms(started.elapsed()),
         peak_memory_bytes: stats.peak_memory_bytes,
         enforced,
     })
+}
+
+/// A capped run's workspace must be a volume (`volume.rs`) no larger than the cap: a plain
+/// directory would let the command fill the host's disk.
+fn check_volume(workspace: &std::path::Path, cap: u64) -> Result<(), SandboxError> {
+    let not_capped = |why: String| {
+        SandboxError::InvalidRequest(format!(
+            "the workspace {} {why}; a disk cap needs a volume made by create_volume",
+            workspace.display()
+        ))
+    };
+    if !is_mount_point(workspace) {
+        return Err(not_capped("is not a volume".into()));
+    }
+    let stats = statvfs(workspace).map_err(|e| SandboxError::Io {
+        action: "reading the workspace's volume",
+        source: e.into(),
+    })?;
+    let size = u64::from(stats.blocks()).saturating_mul(stats.fragment_size());
+    if size > cap {
+        return Err(not_capped(format!(
+            "is a file system of {size} bytes, over the cap of {cap}"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the workspace's volume is full: less than 1% of it or 1 MiB free, whichever is
+/// more (a write that failed for want of space leaves at most that little).
+fn volume_full(workspace: &std::path::Path) -> bool {
+    let Ok(stats) = statvfs(workspace) else {
+        return false;
+    };
+    let block = stats.fragment_size();
+    let size = u64::from(stats.blocks()).saturating_mul(block);
+    let free = u64::from(stats.blocks_available()).saturating_mul(block);
+    free < (size / 100).max(1 << 20)
 }
 
 fn duration_ms(duration: Duration) -> u64 {

@@ -69,6 +69,10 @@ pub struct AgentSettings {
     pub max_attempts: u32,
     pub max_diff_lines: u64,
     pub test_timeout: Duration,
+    /// Each run's disk cap: its work tree is a volume of this many bytes
+    /// (`redgreen_sandbox::create_volume`), so sandboxed code cannot fill the host's disk.
+    /// `None` (a non-root redgreen, which cannot mount one) leaves the tree a plain directory.
+    pub run_disk_bytes: Option<u64>,
 }
 
 /// Does the work of one phase of a run.
@@ -166,6 +170,8 @@ impl<F: Forge> PhaseExecutor<F> {
 
     /// Removes the run's work tree and index (the `Cleanup` effect).
     pub fn cleanup(&self, run: &RunSpec) -> Result<(), AgentError> {
+        redgreen_sandbox::remove_volume(&self.tree_dir(run))
+            .map_err(|error| AgentError::Sandbox(error.to_string()))?;
         let dir = self.settings.runs_dir.join(run.id.to_string());
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => Ok(()),
@@ -636,11 +642,14 @@ impl<F: Forge> PhaseExecutor<F> {
             usage.test_ms += u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let ran = ran?;
             if ran.exit_code != Some(0) {
-                let ending = match (ran.timed_out, ran.exit_code) {
+                let mut ending = match (ran.timed_out, ran.exit_code) {
                     (true, _) => "timed out".to_owned(),
                     (false, Some(code)) => format!("exited with status {code}"),
                     (false, None) => "was killed".to_owned(),
                 };
+                if ran.disk_limit_hit {
+                    ending.push_str(" after filling the work tree's disk cap");
+                }
                 return Err(AgentError::Setup(format!(
                     "`{command}` {ending}; the end of its output:\n{}",
                     output_tail(&ran.stdout, &ran.stderr)
@@ -662,12 +671,9 @@ impl<F: Forge> PhaseExecutor<F> {
     /// A new work tree at `commit`, replacing whatever the run had.
     async fn fresh_tree(&self, run: &RunSpec, commit: &str) -> Result<WorkTree, AgentError> {
         let dir = self.tree_dir(run);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|source| AgentError::Io {
-                operation: "clearing the run's work tree",
-                source,
-            })?;
-        }
+        // Whatever was there goes, a volume included (it is unmounted first).
+        redgreen_sandbox::remove_volume(&dir)
+            .map_err(|error| AgentError::Sandbox(error.to_string()))?;
         // The run's directory and its tree are the run's alone: no other local user may
         // enter them (the sandbox gets the tree through a bind mount, not a path).
         std::fs::DirBuilder::new()
@@ -678,6 +684,10 @@ impl<F: Forge> PhaseExecutor<F> {
                 operation: "creating the run's work tree",
                 source,
             })?;
+        if let Some(bytes) = self.settings.run_disk_bytes {
+            redgreen_sandbox::create_volume(&dir, bytes)
+                .map_err(|error| AgentError::Sandbox(error.to_string()))?;
+        }
         self.forge.checkout(run, commit, &dir).await?;
         Ok(WorkTree::open(&dir)?)
     }

@@ -10,7 +10,7 @@ use redgreen_agent::{AgentSettings, ConversationLimits, TestEvidence};
 use redgreen_core::work::BudgetLimits;
 use redgreen_git::BotIdentity;
 use redgreen_llm::{Gateway, GatewayConfig, Provider};
-use redgreen_sandbox::{Sandbox, SandboxConfig, detect_toolchains};
+use redgreen_sandbox::{Limits, Sandbox, SandboxConfig, detect_toolchains};
 use redgreen_tools::SandboxExecutor;
 
 use crate::config::{Config, LlmProvider};
@@ -48,7 +48,17 @@ pub fn agent_settings(config: &Config, model_required: bool) -> anyhow::Result<A
         max_attempts: config.max_attempts,
         max_diff_lines: 300,
         test_timeout: Duration::from_secs(600),
+        run_disk_bytes: run_disk_bytes(config),
     })
+}
+
+/// The disk cap of each run's work tree: only a root redgreen can mount the volumes that
+/// enforce it (and only a root one has an unprivileged sandbox user apart from itself).
+fn run_disk_bytes(config: &Config) -> Option<u64> {
+    config
+        .sandbox
+        .identity
+        .map(|_| config.sandbox.disk_mb.saturating_mul(1 << 20))
 }
 
 fn gateway(config: &Config, model: &str) -> anyhow::Result<Gateway> {
@@ -78,7 +88,12 @@ fn gateway(config: &Config, model: &str) -> anyhow::Result<Gateway> {
 pub fn sandbox_tests(config: &Config) -> TestEvidence {
     match sandbox(config) {
         Ok((sandbox, toolchains)) => TestEvidence::new(Arc::new(
-            SandboxExecutor::new(Arc::new(sandbox)).with_toolchains(toolchains),
+            SandboxExecutor::new(Arc::new(sandbox))
+                .with_toolchains(toolchains)
+                .with_limits(Limits {
+                    disk_bytes: run_disk_bytes(config),
+                    ..Limits::default()
+                }),
         )),
         Err(error) => {
             tracing::warn!(error = %format!("{error:#}"), "the sandbox cannot run on this host");

@@ -80,6 +80,12 @@ pub struct SandboxRunArgs {
     /// Process and thread limit.
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub pids: u32,
+    /// Disk cap in MiB for everything the command writes to the workspace (default:
+    /// `REDGREEN_SANDBOX_DISK_MB`, 2048; 0 for none). The command then runs on a copy of the
+    /// workspace in a volume of that size, and the workspace is made to match the copy when
+    /// it ends. Needs root (the volume is a mount); without root there is no cap.
+    #[arg(long, value_name = "MB")]
+    pub disk: Option<u64>,
     /// `none`: no network at all (the agent phase); `proxy`: only the egress proxy, which lets
     /// through requests to the `--allow-host` hosts (the setup phase).
     #[arg(long, value_enum, default_value_t = SandboxNet::None)]

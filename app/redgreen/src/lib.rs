@@ -3,6 +3,7 @@
 
 pub mod agent_phases;
 pub mod agent_setup;
+pub mod capped_copy;
 pub mod cli;
 pub mod code_index;
 pub mod config;

@@ -10,6 +10,7 @@ use redgreen_sandbox::{
     AllowedHost, Limits, Network, RunRequest, Sandbox, SandboxConfig, detect_toolchains,
 };
 
+use crate::capped_copy::CappedCopy;
 use crate::cli::{SandboxNet, SandboxRunArgs};
 use crate::config::Sources;
 
@@ -22,6 +23,7 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
         timeout,
         memory,
         pids,
+        disk,
         net,
         allow_hosts,
         json,
@@ -41,7 +43,12 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
     };
     // Only the sandbox's own keys are read: this command needs no server configuration.
     let (extra_readonly, settings) = Sources::from_process(config_file)
-        .and_then(|sources| Ok((sources.sandbox_readonly_paths()?, sources.sandbox_settings()?)))
+        .and_then(|sources| {
+            Ok((
+                sources.sandbox_readonly_paths()?,
+                sources.sandbox_settings()?,
+            ))
+        })
         .context("invalid sandbox configuration")?;
     let workspace = match workspace {
         Some(dir) => dir.clone(),
@@ -70,20 +77,40 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
             config.readonly_paths.push(path);
         }
     }
+    let disk_mb = match (*disk, settings.identity) {
+        (Some(0), _) => None,
+        (Some(mb), Some(_)) => Some(mb),
+        (Some(_), None) => anyhow::bail!(
+            "--disk needs redgreen to run as root (the cap is a volume it mounts); --disk 0 runs \
+             without one"
+        ),
+        (None, Some(_)) => Some(settings.disk_mb),
+        (None, None) => None,
+    };
     let sandbox = Sandbox::new(config).context("the sandbox cannot run on this host")?;
-    let mut request = RunRequest::new(program.clone(), workspace)
+    let copy = disk_mb
+        .map(|mb| CappedCopy::stage(&workspace, mb.saturating_mul(1 << 20)))
+        .transpose()?;
+    let run_in = copy
+        .as_ref()
+        .map_or_else(|| workspace.clone(), CappedCopy::path);
+    let mut request = RunRequest::new(program.clone(), run_in)
         .args(args.iter().cloned())
         .with_toolchains(&toolchains);
     request.limits = Limits {
         timeout: Duration::from_secs(*timeout),
         memory_bytes: memory.saturating_mul(1 << 20),
         pids: *pids,
+        disk_bytes: disk_mb.map(|mb| mb.saturating_mul(1 << 20)),
         ..Limits::default()
     };
     request.network = network;
     let run = sandbox
         .run(&request)
         .context("the sandboxed command could not run")?;
+    if let Some(copy) = &copy {
+        copy.copy_back(&workspace)?;
+    }
     std::io::stdout().write_all(run.stdout.to_text().as_bytes())?;
     let mut stderr = std::io::stderr().lock();
     let command_stderr = run.stderr.to_text();

@@ -44,6 +44,8 @@ pub struct ExecutedCommand {
     /// Whether the executor kept only part of the output.
     pub truncated: bool,
     pub duration_ms: u64,
+    /// Whether the workspace's disk cap was reached (see `SandboxOutcome::disk_limit_hit`).
+    pub disk_limit_hit: bool,
 }
 
 /// Runs a test command to completion (blocking). A command that fails is an outcome; an
@@ -124,6 +126,7 @@ impl TestExecutor for SandboxExecutor {
             stderr: run.stderr.to_text(),
             truncated: run.outcome.truncated,
             duration_ms: run.outcome.duration_ms,
+            disk_limit_hit: run.outcome.disk_limit_hit,
         })
     }
 }

@@ -142,8 +142,16 @@ impl TestCommand {
 /// configured), pytest, unittest, go, npm (jest or vitest when they are dependencies), maven,
 /// gradle. `None` when nothing is recognized.
 pub fn detect_test_command(root: &Path) -> Option<TestCommand> {
-    let exists = |name: &str| root.join(name).exists();
-    let read = |name: &str| std::fs::read_to_string(root.join(name)).unwrap_or_default();
+    // Names at the top of the tree, which may be symlinks planted by sandboxed code: none is
+    // followed out of the tree.
+    let exists = |name: &str| std::fs::symlink_metadata(root.join(name)).is_ok();
+    let read = |name: &str| {
+        let path = root.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.is_file() => std::fs::read_to_string(path).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
     let found = |command: &str, runner: Runner, reason: &str| {
         Some(TestCommand {
             command: command.to_owned(),

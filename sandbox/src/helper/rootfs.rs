@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 
 use nix::fcntl::{OFlag, open};
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
-use nix::sys::stat::Mode;
+use nix::sys::stat::{Mode, fstat};
 use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::unistd::{chdir, pivot_root};
 
 use super::relay;
 use crate::config::WORKSPACE_DIR;
-use crate::protocol::InitConfig;
+use crate::protocol::{InitConfig, STALE_WORKSPACE};
 
 /// Where the staging tmpfs is mounted until [`add_run_parts`] pivots into it (in this private
 /// mount namespace only).
@@ -171,6 +171,10 @@ pub(super) fn add_run_parts(config: &InitConfig) -> Result<(), String> {
         }) => fd,
         _ => return Err(format!("workspace {} is not a directory", config.workspace)),
     };
+    let seen = fstat(&workspace).map_err(|e| format!("inspecting the workspace: {e}"))?;
+    if (seen.st_dev, seen.st_ino) != config.workspace_id {
+        return Err(format!("{STALE_WORKSPACE}: {}", config.workspace));
+    }
     let workspace_inside = under(&root, Path::new(WORKSPACE_DIR));
     bind(
         AFTER_PIVOT,

@@ -196,3 +196,111 @@ fn the_command_is_not_root_on_the_host() {
         (HostIdentity::FALLBACK.uid, HostIdentity::FALLBACK.gid)
     );
 }
+
+/// A disk-capped workspace of `mib` MiB in a fresh directory; removed with the directory's
+/// guard only after [`redgreen_sandbox::remove_volume`].
+struct CappedWorkspace {
+    dir: tempfile::TempDir,
+    cap: u64,
+}
+
+impl CappedWorkspace {
+    fn new(mib: u64) -> CappedWorkspace {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = mib << 20;
+        redgreen_sandbox::create_volume(&dir.path().join("ws"), cap).unwrap();
+        CappedWorkspace { dir, cap }
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("ws")
+    }
+
+    fn request(&self, script: &str) -> redgreen_sandbox::RunRequest {
+        let mut request =
+            redgreen_sandbox::RunRequest::new("/bin/sh", self.path()).args(["-c", script]);
+        request.limits.timeout = std::time::Duration::from_secs(120);
+        request.limits.disk_bytes = Some(self.cap);
+        request
+    }
+}
+
+impl Drop for CappedWorkspace {
+    fn drop(&mut self) {
+        let _ = redgreen_sandbox::remove_volume(&self.path());
+    }
+}
+
+#[test]
+fn a_workspace_fill_past_the_quota_stops_at_the_cap() {
+    if !root_supervisor() {
+        return;
+    }
+    let workspace = CappedWorkspace::new(64);
+    let run = sandbox()
+        .run(&workspace.request(
+            "for f in a b c; do fallocate -l 1G $f || echo REFUSED-$f; done; \
+             dd if=/dev/zero of=fill bs=1M count=4096 2>&1 | grep -o 'No space left on device'; \
+             du -sm . | cut -f1",
+        ))
+        .unwrap();
+    let out = stdout(&run);
+    println!("{out}");
+    assert!(out.contains("REFUSED-a"), "{out}");
+    assert!(out.contains("No space left on device"), "{out}");
+    let used_mib: u64 = out.lines().last().unwrap().trim().parse().unwrap();
+    assert!(used_mib <= 64, "{used_mib} MiB written under a 64 MiB cap");
+    assert!(run.outcome.disk_limit_hit, "{:?}", run.outcome);
+    assert!(
+        run.outcome
+            .enforced
+            .contains(&redgreen_sandbox::Protection::DiskQuota)
+    );
+    // On the host the volume's image holds at most the cap.
+    let image = workspace.dir.path().join("ws.disk");
+    let allocated = std::fs::metadata(&image).unwrap().blocks() * 512;
+    assert!(
+        allocated <= workspace.cap,
+        "{allocated} bytes on the host disk"
+    );
+}
+
+#[test]
+fn a_run_under_its_cap_does_not_report_the_limit() {
+    if !root_supervisor() {
+        return;
+    }
+    let workspace = CappedWorkspace::new(64);
+    let run = sandbox()
+        .run(&workspace.request("head -c 1048576 /dev/zero > one-mib && echo WROTE"))
+        .unwrap();
+    assert_eq!(stdout(&run), "WROTE\n", "{}", run.stderr.to_text());
+    assert!(!run.outcome.disk_limit_hit, "{:?}", run.outcome);
+}
+
+#[test]
+fn a_capped_run_refuses_a_workspace_that_is_not_a_volume() {
+    let workspace = tempfile::tempdir().unwrap();
+    let mut request = sh("true", &workspace);
+    request.limits.disk_bytes = Some(64 << 20);
+    let error = sandbox().run(&request).unwrap_err();
+    assert!(error.to_string().contains("is not a volume"), "{error}");
+}
+
+#[test]
+fn the_workspace_host_path_is_not_visible_inside() {
+    if !root_supervisor() {
+        return;
+    }
+    let workspace = CappedWorkspace::new(32);
+    let host_path = workspace.dir.path().display().to_string();
+    let run = sandbox()
+        .run(&workspace.request("cat /proc/self/mountinfo; cat /proc/mounts"))
+        .unwrap();
+    let out = stdout(&run);
+    assert!(out.contains(" /workspace "), "{out}");
+    assert!(
+        !out.contains(&host_path),
+        "{host_path} visible inside:\n{out}"
+    );
+}

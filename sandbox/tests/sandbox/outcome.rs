@@ -10,6 +10,7 @@ fn outcome_serialises_with_the_contract_field_names() {
         timed_out: true,
         oom_killed: false,
         pids_limit_hit: false,
+        disk_limit_hit: true,
         truncated: true,
         duration_ms: 1500,
         peak_memory_bytes: Some(1 << 20),
@@ -17,6 +18,7 @@ fn outcome_serialises_with_the_contract_field_names() {
             Protection::Userns,
             Protection::Landlock,
             Protection::CgroupMemory,
+            Protection::DiskQuota,
         ],
     };
     let json = serde_json::to_value(&outcome).unwrap();
@@ -28,10 +30,11 @@ fn outcome_serialises_with_the_contract_field_names() {
             "timed_out": true,
             "oom_killed": false,
             "pids_limit_hit": false,
+            "disk_limit_hit": true,
             "truncated": true,
             "duration_ms": 1500,
             "peak_memory_bytes": 1048576,
-            "enforced": ["userns", "landlock", "cgroup_memory"]
+            "enforced": ["userns", "landlock", "cgroup_memory", "disk_quota"]
         })
     );
     let back: SandboxOutcome = serde_json::from_value(json).unwrap();

@@ -559,3 +559,131 @@ async fn a_setup_that_cannot_reach_its_host_parks_the_run_before_the_model() {
     assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert!(model.requests().is_empty(), "no model call before setup");
 }
+
+/// Fills `victim`, a host directory the `.git` attacks aim at, with a copy of `repo`'s files
+/// (so that a status taken with the attacker's `core.worktree` finds nothing changed and the
+/// run goes on to write there) plus a file of the host's own. Returns what it holds.
+fn fill_victim(victim: &Path, repo: &Path) -> Vec<std::path::PathBuf> {
+    for entry in walk_files(repo) {
+        let relative = entry.strip_prefix(repo).unwrap();
+        // Path::starts_with compares whole components: `.github` stays.
+        if relative.starts_with(".git") {
+            continue;
+        }
+        let target = victim.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &target).unwrap();
+    }
+    std::fs::write(victim.join("keep.txt"), "the host's file\n").unwrap();
+    walk_files(victim)
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The calculator whose `setup` runs `attack` (failures ignored, so the run goes on either
+/// way) and leaves an untracked file, so that redgreen writes `.git/info/exclude`.
+fn repository_with_attack(dir: &Path, attack: &str) {
+    let setup = format!("{attack} ; echo made-by-setup > setup-output.txt ; true");
+    let config = format!(
+        "{CONFIG}setup: [{}]\n",
+        serde_json::to_string(&setup).unwrap()
+    );
+    repository_with_config(dir, &config).unwrap();
+}
+
+fn assert_untouched(victim: &Path, before: &[std::path::PathBuf]) {
+    assert_eq!(
+        std::fs::read_to_string(victim.join("keep.txt"))
+            .ok()
+            .as_deref(),
+        Some("the host's file\n"),
+        "the host's file was removed or changed"
+    );
+    assert_eq!(
+        walk_files(victim),
+        before,
+        "files appeared or vanished in the host directory"
+    );
+}
+
+#[tokio::test]
+async fn a_symlinked_git_info_exclude_cannot_make_redgreen_write_a_host_file() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let host_file = target.path().join("profile.sh");
+    repository_with_attack(
+        repo.path(),
+        &format!(
+            "rm -f .git/info/exclude && ln -s {} .git/info/exclude",
+            host_file.display()
+        ),
+    );
+    let model = ModelServer::start().await;
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert!(
+        !host_file.exists(),
+        "redgreen wrote through the sandbox's symlink: {:?}\n{result}\n{stderr}",
+        std::fs::read_to_string(&host_file)
+    );
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+}
+
+#[tokio::test]
+async fn core_worktree_set_from_the_sandbox_cannot_redirect_redgreen_to_a_host_directory() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let victim = tempfile::tempdir().unwrap();
+    repository_with_attack(
+        repo.path(),
+        &format!(
+            "printf '[core]\\n\\tworktree = {}\\n' >> .git/config",
+            victim.path().display()
+        ),
+    );
+    let before = fill_victim(victim.path(), repo.path());
+    let model = ModelServer::start().await;
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_untouched(victim.path(), &before);
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+}
+
+#[tokio::test]
+async fn a_config_include_from_the_sandbox_cannot_redirect_redgreen_to_a_host_directory() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let victim = tempfile::tempdir().unwrap();
+    // The included file is in the work tree, where the sandbox may write; the include itself
+    // is relative to `.git/`.
+    repository_with_attack(
+        repo.path(),
+        &format!(
+            "printf '[core]\\n\\tworktree = {}\\n' > evil.cfg && \
+             printf '[include]\\n\\tpath = ../evil.cfg\\n' >> .git/config",
+            victim.path().display()
+        ),
+    );
+    let before = fill_victim(victim.path(), repo.path());
+    let model = ModelServer::start().await;
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_untouched(victim.path(), &before);
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+}

@@ -33,6 +33,7 @@ fn outcome(output: &std::process::Output) -> serde_json::Value {
         "timed_out",
         "oom_killed",
         "pids_limit_hit",
+        "disk_limit_hit",
         "truncated",
         "duration_ms",
         "peak_memory_bytes",
@@ -231,4 +232,73 @@ fn operator_paths_are_exposed_read_only_and_a_bad_one_refuses_to_start() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "operator tool\n");
     assert!(!tools.path().join("pwned").exists());
+}
+
+#[test]
+fn a_disk_cap_stops_a_workspace_fill_and_the_workspace_gets_the_changes_back() {
+    if !redgreen_sandbox::running_as_root() {
+        // The cap is a volume, which only root can mount.
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("removed.txt"), "the command removes this\n").unwrap();
+    std::fs::write(dir.path().join("kept.txt"), "untouched\n").unwrap();
+    let output = sandbox_run(
+        dir.path(),
+        &[
+            "--disk",
+            "32",
+            "--",
+            "sh",
+            "-c",
+            "rm removed.txt; echo made > made.txt; \
+             for f in a b c; do fallocate -l 1G big-$f; done; \
+             dd if=/dev/zero of=fill bs=1M count=100 2>/dev/null; echo done",
+        ],
+    );
+    let result = outcome(&output);
+    assert_eq!(result["disk_limit_hit"], true, "{result}");
+    assert!(
+        result["enforced"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("disk_quota")),
+        "{result}"
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "done\n");
+    // The workspace matches what the command left: its file, its removal, and a fill that
+    // stopped at the cap.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("made.txt")).unwrap(),
+        "made\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("kept.txt")).unwrap(),
+        "untouched\n"
+    );
+    assert!(!dir.path().join("removed.txt").exists());
+    let fill = std::fs::metadata(dir.path().join("fill")).map_or(0, |m| m.len());
+    assert!(fill < 32 << 20, "{fill} bytes written under a 32 MiB cap");
+}
+
+#[test]
+fn without_a_cap_the_command_writes_the_workspace_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sandbox_run(
+        dir.path(),
+        &["--disk", "0", "--", "sh", "-c", "echo made > made.txt"],
+    );
+    let result = outcome(&output);
+    assert_eq!(result["disk_limit_hit"], false, "{result}");
+    assert!(
+        !result["enforced"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("disk_quota")),
+        "{result}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("made.txt")).unwrap(),
+        "made\n"
+    );
 }

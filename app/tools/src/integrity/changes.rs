@@ -7,6 +7,7 @@ use git2::{Repository, StatusOptions};
 
 use super::FileChange;
 use crate::error::ToolError;
+use crate::workspace::{Workspace, WriteScope};
 
 /// The changes of the work tree at `root` against `HEAD`, for `paths` (repository-relative),
 /// or for every path git reports as changed (untracked files included, ignored ones not) when
@@ -17,6 +18,8 @@ pub fn working_tree_changes(
     paths: &BTreeSet<String>,
 ) -> Result<Vec<FileChange>, ToolError> {
     let repo = Repository::open(root)?;
+    // Only for its confinement: the guards read, never write.
+    let workspace = Workspace::open(root, WriteScope::default())?;
     let head_tree = match repo.head() {
         Ok(head) => Some(head.peel_to_tree()?),
         // A repository without a commit yet: everything is new.
@@ -43,8 +46,11 @@ pub fn working_tree_changes(
             },
             None => None,
         };
+        // A symlink on the way (`tests -> /etc`, left by sandboxed code) makes the file
+        // absent: nothing outside the tree is ever read for the guards.
         let full = root.join(&path);
         let after = match std::fs::symlink_metadata(&full) {
+            _ if workspace.check_path(&path).is_err() => None,
             Ok(metadata) if metadata.is_file() => Some(
                 std::fs::read(&full)
                     .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())

@@ -83,6 +83,7 @@ impl TestExecutor for UnsandboxedExecutor {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             truncated: false,
             duration_ms: started.elapsed().as_millis() as u64,
+            disk_limit_hit: false,
         })
     }
 }
