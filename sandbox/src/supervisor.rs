@@ -737,7 +737,7 @@ fn check_volume(workspace: &std::path::Path, cap: u64) -> Result<(), SandboxErro
         action: "reading the workspace's volume",
         source: e.into(),
     })?;
-    let size = u64::from(stats.blocks()).saturating_mul(stats.fragment_size());
+    let size = stats.blocks().saturating_mul(stats.fragment_size());
     if size > cap {
         return Err(not_capped(format!(
             "is a file system of {size} bytes, over the cap of {cap}"
@@ -753,8 +753,8 @@ fn volume_full(workspace: &std::path::Path) -> bool {
         return false;
     };
     let block = stats.fragment_size();
-    let size = u64::from(stats.blocks()).saturating_mul(block);
-    let free = u64::from(stats.blocks_available()).saturating_mul(block);
+    let size = stats.blocks().saturating_mul(block);
+    let free = stats.blocks_available().saturating_mul(block);
     free < (size / 100).max(1 << 20)
 }
 

@@ -8,4 +8,4 @@ pub use envelope::{Actor, ActorKind, Envelope, ParseError, Repository, parse, pa
 pub use route::{
     CommentRef, ControlRequest, IgnoreReason, InstallationChange, Route, RunRequest, Target,
 };
-pub use signature::{SignatureError, sign, verify_signature};
+pub use signature::{SignatureCheck, SignatureError, sign, verify_signature};

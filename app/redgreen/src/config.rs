@@ -107,7 +107,7 @@ pub struct Config {
     pub max_attempts: u32,
 }
 
-/// Secrets are shown only as present or absent.
+/// Secrets are shown only as present or absent, and URLs without their userinfo.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let set =
@@ -117,12 +117,12 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &self.database_backend())
             .field("webhook_secret", &set(&self.webhook_secret))
-            .field("github_api_url", &self.github_api_url)
+            .field("github_api_url", &redact_url(&self.github_api_url))
             .field("github_app_id", &self.github_app_id)
             .field("github_private_key", &set(&self.github_private_key))
             .field("bot_name", &self.bot_name)
             .field("llm_provider", &self.llm_provider)
-            .field("llm_base_url", &self.llm_base_url)
+            .field("llm_base_url", &redact_url(&self.llm_base_url))
             .field("llm_api_key", &set(&self.llm_api_key))
             .field("llm_model", &self.llm_model)
             .field("api_token", &set(&self.api_token))
@@ -427,9 +427,9 @@ impl Sources {
                     "only a redgreen running as root maps the sandbox to another host user".into(),
                 ));
             }
-            (None, true) => Some(
-                HostIdentity::default_for_root().map_err(|e| invalid(e.to_string()))?,
-            ),
+            (None, true) => {
+                Some(HostIdentity::default_for_root().map_err(|e| invalid(e.to_string()))?)
+            }
             (Some(text), true) => Some(parse_sandbox_user(text).map_err(invalid)?),
         };
         let disk_mb = self.number_in(
@@ -517,12 +517,14 @@ fn validate_database_url(url: &str) -> Result<String, ConfigError> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match scheme {
         Some("sqlite" | "postgres" | "postgresql") => Ok(url.to_owned()),
-        // Only the scheme is echoed: the rest of the URL may carry a password.
+        // Only the scheme is echoed: the rest of the URL may carry a password. And only a
+        // well-formed scheme: text before `://` that is not one (`user:password@host://`)
+        // may be the password itself.
         _ => Err(ConfigError::Invalid {
             key: "REDGREEN_DATABASE_URL",
             message: format!(
                 "unsupported scheme {:?}: use sqlite://PATH or postgres://USER@HOST/DB",
-                scheme.unwrap_or("")
+                scheme.filter(|scheme| is_scheme(scheme)).unwrap_or("")
             ),
         }),
     }
@@ -534,8 +536,49 @@ fn validate_http_url(key: &'static str, url: &str) -> Result<String, ConfigError
     } else {
         Err(ConfigError::Invalid {
             key,
-            message: format!("{url:?} is not an http(s) URL"),
+            message: format!("{:?} is not an http(s) URL", redact_url(url)),
         })
+    }
+}
+
+/// RFC 3986's `scheme`: a letter, then letters, digits, `+`, `-` or `.`.
+fn is_scheme(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// `url` fit for an error message or a log: any userinfo (`user:password@`, or a token
+/// given as the user name) becomes `***@`; a URL without userinfo is returned as it is.
+/// Text the `url` crate cannot read as a URL with a host (a missing or misspelled scheme:
+/// `user:password@host/v1`, which it would read as the scheme `user`) is redacted the same
+/// way by hand: everything before the last `@` of its authority goes.
+pub fn redact_url(url: &str) -> String {
+    if let Ok(mut parsed) = url::Url::parse(url)
+        && parsed.has_host()
+    {
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return url.to_owned();
+        }
+        // Both fail only for URLs that cannot have userinfo, which `has_host` ruled out.
+        if parsed.set_password(None).is_ok() && parsed.set_username("***").is_ok() {
+            return parsed.into();
+        }
+    }
+    let authority_start = url.find("://").map_or(0, |at| at + 3);
+    let authority_len = url[authority_start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - authority_start);
+    let authority = &url[authority_start..authority_start + authority_len];
+    match authority.rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            &url[..authority_start],
+            &url[authority_start + at..]
+        ),
+        None => url.to_owned(),
     }
 }
 

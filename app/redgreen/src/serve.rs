@@ -8,7 +8,7 @@ use redgreen_github::{GitHubClient, GitHubConfig};
 use redgreen_policy::{Permission, PolicyEngine};
 use redgreen_server::state::DEFAULT_MAX_BODY_BYTES;
 use redgreen_server::trigger::TriggerCheck;
-use redgreen_server::{AppState, Metrics, ServerConfig, router};
+use redgreen_server::{AppState, Metrics, ServerConfig, ServerLimits};
 use redgreen_store::Store;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -23,7 +23,7 @@ use crate::run_driver::RunDriver;
 use crate::worker_pool::{PoolConfig, WorkerPool};
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+    config.create_data_dir().with_context(|| {
         format!(
             "cannot create the data directory {}",
             config.data_dir.display()
@@ -60,17 +60,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .with_repository_minimum(Arc::new(RepoMinimum::new(client.clone(), REPO_MINIMUM_TTL)));
     }
     let metrics = Arc::new(Metrics::default());
-    let app = router(AppState {
-        store: store.clone(),
-        config: Arc::new(ServerConfig {
+    let app = AppState::new(
+        store.clone(),
+        ServerConfig {
             webhook_secret: config.webhook_secret.clone(),
             api_token: config.api_token.clone(),
             bot_name: config.bot_name.clone(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }),
-        metrics: metrics.clone(),
-        trigger: Arc::new(trigger_check),
-    });
+            // Timeouts, the connection cap and the unverified-bytes budget: the documented
+            // production values (redgreen_server::limits).
+            limits: ServerLimits::default(),
+        },
+        metrics.clone(),
+        Arc::new(trigger_check),
+    );
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -98,10 +101,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         workers = config.workers,
         "redgreen is serving"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
-        .context("the HTTP server failed")?;
+    // Returns once shutdown is asked for and every connection has closed.
+    redgreen_server::listener::serve(listener, app, shutdown.clone().cancelled_owned()).await;
     pool.join().await;
     info!("redgreen stopped");
     Ok(())

@@ -19,6 +19,10 @@ pub enum HttpError {
     MissingHeader(&'static str),
     #[error("the request body could not be read")]
     UnreadableBody,
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    #[error("too many unverified webhook bodies are being received; try again later")]
+    Busy,
     #[error("webhooks are refused until REDGREEN_WEBHOOK_SECRET is set")]
     WebhookSecretUnset,
     #[error("webhook signature refused: {0}")]
@@ -29,6 +33,8 @@ pub enum HttpError {
     ApiDisabled,
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    #[error("credentials are accepted only in the Authorization header, never in the query string")]
+    CredentialsInQuery,
     #[error("{0}")]
     BadRequest(String),
     #[error("no run {0}")]
@@ -56,13 +62,15 @@ impl HttpError {
             | HttpError::UnreadableBody
             | HttpError::Malformed(_)
             | HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             HttpError::WebhookSecretUnset
             | HttpError::Signature(_)
             | HttpError::ApiDisabled
-            | HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
+            | HttpError::Unauthorized
+            | HttpError::CredentialsInQuery => StatusCode::UNAUTHORIZED,
             HttpError::RunNotFound(_) | HttpError::UnknownEndpoint => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            HttpError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Store(_) | HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Encode(_) | HttpError::BadTimestamp(_) | HttpError::MetricsEncoding => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -73,6 +81,7 @@ impl HttpError {
     pub fn is_retryable(&self) -> bool {
         match self {
             HttpError::Store(e) => e.is_retryable(),
+            HttpError::Busy => true,
             _ => false,
         }
     }
@@ -84,11 +93,14 @@ impl HttpError {
             HttpError::PayloadTooLarge { .. } => "too_large",
             HttpError::MissingHeader(_) => "missing_header",
             HttpError::UnreadableBody => "unreadable_body",
+            HttpError::BodyTimeout => "body_timeout",
+            HttpError::Busy => "busy",
             HttpError::WebhookSecretUnset => "secret_unset",
             HttpError::Signature(_) => "bad_signature",
             HttpError::Malformed(_) => "malformed",
             HttpError::ApiDisabled => "api_disabled",
             HttpError::Unauthorized => "unauthorized",
+            HttpError::CredentialsInQuery => "credentials_in_query",
             HttpError::BadRequest(_) => "bad_request",
             HttpError::RunNotFound(_) => "run_not_found",
             HttpError::UnknownEndpoint => "unknown_endpoint",
@@ -121,17 +133,28 @@ struct ErrorBody {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        if self.status().is_server_error() {
+        // A busy refusal is load shedding, logged once by the webhook handler as a warning; an
+        // error per refused body would let a flood fill the logs.
+        if self.status().is_server_error() && !matches!(self, HttpError::Busy) {
             tracing::error!(error = %self, kind = self.kind(), "request failed");
         }
         let body = ErrorBody {
             error: self.public_message(),
         };
         let mut response = (self.status(), Json(body)).into_response();
-        if matches!(self, HttpError::ApiDisabled | HttpError::Unauthorized) {
+        if matches!(
+            self,
+            HttpError::ApiDisabled | HttpError::Unauthorized | HttpError::CredentialsInQuery
+        ) {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, HttpError::Busy) {
+            // About the time it takes the bodies in the way to finish or time out.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         }
         response
     }

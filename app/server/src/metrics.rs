@@ -15,9 +15,39 @@ use redgreen_store::QueueDepth;
 use crate::error::HttpError;
 use crate::state::AppState;
 
+/// The `event` label of a delivery: one of these names, `other`, or `unverified` (for a
+/// delivery refused before its signature was checked). A closed set, so that whoever sends
+/// deliveries (even signed ones: a leaked secret, a misconfigured sender) cannot grow the
+/// label's cardinality, and the metrics' memory, with made-up event names. These are the
+/// events redgreen routes or subscribes to (shared/github/webhook-examples).
+const KNOWN_EVENTS: [&str; 10] = [
+    "check_run",
+    "check_suite",
+    "installation",
+    "installation_repositories",
+    "issue_comment",
+    "issues",
+    "ping",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+];
+
+/// The label for every event name not in [`KNOWN_EVENTS`].
+const OTHER_EVENT: &str = "other";
+
+/// The metrics label for the `X-GitHub-Event` value `event`: itself when it is a known event,
+/// else `other`.
+pub(crate) fn event_label(event: &str) -> &'static str {
+    KNOWN_EVENTS
+        .into_iter()
+        .find(|known| *known == event)
+        .unwrap_or(OTHER_EVENT)
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DeliveryLabels {
-    event: String,
+    event: &'static str,
     outcome: String,
 }
 
@@ -84,11 +114,12 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts one answered webhook delivery.
-    pub(crate) fn delivery(&self, event: &str, outcome: &str) {
+    /// Counts one answered webhook delivery. `event` is `unverified` or an [`event_label`];
+    /// `outcome` comes from redgreen's own fixed names, never from the request.
+    pub(crate) fn delivery(&self, event: &'static str, outcome: &str) {
         self.deliveries
             .get_or_create(&DeliveryLabels {
-                event: event.to_owned(),
+                event,
                 outcome: outcome.to_owned(),
             })
             .inc();

@@ -1,10 +1,13 @@
-//! What every handler shares: the store, the server's configuration and its metrics.
+//! What every handler shares: the store, the server's configuration, its metrics and the
+//! budget of unverified body bytes.
 
 use std::sync::Arc;
 
 use redgreen_store::Store;
 use secrecy::SecretString;
 
+use crate::budget::ByteBudget;
+use crate::limits::ServerLimits;
 use crate::metrics::Metrics;
 use crate::trigger::TriggerCheck;
 
@@ -23,6 +26,8 @@ pub struct ServerConfig {
     pub bot_name: String,
     /// Webhook bodies larger than this are answered 413.
     pub max_body_bytes: usize,
+    /// Timeouts, the connection cap and the unverified-bytes budget.
+    pub limits: ServerLimits,
 }
 
 /// The state behind the router. Cheap to clone: the store is a pool, the rest is shared.
@@ -33,4 +38,30 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Decides whether a command's actor may run it, before it becomes work.
     pub trigger: Arc<TriggerCheck>,
+    /// Webhook body bytes held before their signature is verified, across all requests.
+    pub unverified_bytes: Arc<ByteBudget>,
+}
+
+impl AppState {
+    /// The state for `config`, with a fresh byte budget of `config.limits.unauthenticated_bytes`
+    /// (raised to the body limit when smaller, or the largest allowed delivery could never be
+    /// read whole).
+    pub fn new(
+        store: Store,
+        config: ServerConfig,
+        metrics: Arc<Metrics>,
+        trigger: Arc<TriggerCheck>,
+    ) -> AppState {
+        let budget = config
+            .limits
+            .unauthenticated_bytes
+            .max(config.max_body_bytes);
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics,
+            trigger,
+            unverified_bytes: Arc::new(ByteBudget::new(budget)),
+        }
+    }
 }

@@ -39,18 +39,47 @@ pub fn verify_signature(
     body: &[u8],
     header: Option<&str>,
 ) -> Result<(), SignatureError> {
-    let header = header.ok_or(SignatureError::Missing)?;
-    let digits = header
-        .strip_prefix(PREFIX)
-        .ok_or(SignatureError::Malformed)?;
-    let mut claimed = [0u8; 32];
-    // `decode_to_slice` insists on exactly 64 hex digits (either case) for 32 bytes.
-    hex::decode_to_slice(digits, &mut claimed).map_err(|_| SignatureError::Malformed)?;
-    let mut mac = keyed(secret);
-    mac.update(body);
-    // `verify_slice` compares in constant time, so timing reveals nothing about the secret.
-    mac.verify_slice(&claimed)
-        .map_err(|_| SignatureError::Mismatch)
+    let mut check = SignatureCheck::start(secret, header)?;
+    check.update(body);
+    check.verify()
+}
+
+/// A signature check under way while the body streams in: the claimed digest is parsed
+/// before any body byte is read (a missing or malformed header is refused at once), and every
+/// chunk is fed to the HMAC as it arrives, so the body needs no second pass.
+pub struct SignatureCheck {
+    mac: HmacSha256,
+    claimed: [u8; 32],
+}
+
+impl SignatureCheck {
+    /// Parses `header` (`sha256=<64 hex digits>`) and keys the HMAC with `secret`.
+    pub fn start(secret: &[u8], header: Option<&str>) -> Result<SignatureCheck, SignatureError> {
+        let header = header.ok_or(SignatureError::Missing)?;
+        let digits = header
+            .strip_prefix(PREFIX)
+            .ok_or(SignatureError::Malformed)?;
+        let mut claimed = [0u8; 32];
+        // `decode_to_slice` insists on exactly 64 hex digits (either case) for 32 bytes.
+        hex::decode_to_slice(digits, &mut claimed).map_err(|_| SignatureError::Malformed)?;
+        Ok(SignatureCheck {
+            mac: keyed(secret),
+            claimed,
+        })
+    }
+
+    /// Feeds the next chunk of the body.
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.mac.update(chunk);
+    }
+
+    /// Whether the body fed so far is the one that was signed. `verify_slice` compares in
+    /// constant time, so timing reveals nothing about the secret.
+    pub fn verify(self) -> Result<(), SignatureError> {
+        self.mac
+            .verify_slice(&self.claimed)
+            .map_err(|_| SignatureError::Mismatch)
+    }
 }
 
 /// An HMAC-SHA256 keyed with `secret`.

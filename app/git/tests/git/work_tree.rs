@@ -205,7 +205,11 @@ fn assert_victim_untouched(victim: &std::path::Path) {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec!["keep.txt"], "files were written outside the tree");
+    assert_eq!(
+        names,
+        vec!["keep.txt"],
+        "files were written outside the tree"
+    );
     assert_eq!(
         std::fs::read_to_string(victim.join("keep.txt")).unwrap(),
         "the host's file\n"

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redgreen::config::{Config, ConfigError, LlmProvider, Sources};
+use redgreen::config::{Config, ConfigError, LlmProvider, Sources, redact_url};
 use secrecy::ExposeSecret;
 
 fn config(env: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -210,4 +210,115 @@ fn the_file_rejects_unknown_keys_and_bad_toml() {
         Sources::from_toml_file(&path),
         Err(ConfigError::FileInvalid { .. })
     ));
+}
+
+// Configuration errors and `Debug` never echo a URL's userinfo: a password (or a token given
+// as the user name) in `REDGREEN_LLM_BASE_URL`, `REDGREEN_GITHUB_API_URL` or
+// `REDGREEN_DATABASE_URL` stays out of the message that stops the process and out of logs.
+
+const PASSWORD: &str = "hunter2-s3cret";
+
+fn error_text(env: &[(&str, &str)]) -> String {
+    match config(env) {
+        Err(error) => error.to_string(),
+        Ok(_) => panic!("{env:?} was accepted"),
+    }
+}
+
+#[test]
+fn an_invalid_llm_base_url_is_echoed_without_its_userinfo() {
+    for url in [
+        format!("htps://admin:{PASSWORD}@llm.example/v1"),
+        format!("ftp://admin:{PASSWORD}@llm.example/v1"),
+        // No scheme at all: the url crate would read `admin` as one.
+        format!("admin:{PASSWORD}@llm.example/v1"),
+        format!("{PASSWORD}@llm.example"),
+    ] {
+        let text = error_text(&[("REDGREEN_LLM_BASE_URL", &url)]);
+
+        assert!(!text.contains(PASSWORD), "{text}");
+        assert!(text.contains("REDGREEN_LLM_BASE_URL"), "{text}");
+        assert!(text.contains("***@llm.example"), "{text}");
+    }
+}
+
+#[test]
+fn an_invalid_github_api_url_is_echoed_without_its_userinfo() {
+    let text = error_text(&[(
+        "REDGREEN_GITHUB_API_URL",
+        &format!("git://x-access-token:{PASSWORD}@github.example/api/v3"),
+    )]);
+
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(text.contains("REDGREEN_GITHUB_API_URL"), "{text}");
+}
+
+#[test]
+fn an_unsupported_database_url_names_its_scheme_and_never_its_password() {
+    let text = error_text(&[(
+        "REDGREEN_DATABASE_URL",
+        &format!("mysql://admin:{PASSWORD}@db.example/redgreen"),
+    )]);
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(text.contains("\"mysql\""), "{text}");
+
+    // What precedes `://` here is not a scheme but the credentials.
+    let text = error_text(&[(
+        "REDGREEN_DATABASE_URL",
+        &format!("admin:{PASSWORD}@db.example://redgreen"),
+    )]);
+    assert!(!text.contains(PASSWORD), "{text}");
+}
+
+#[test]
+fn debug_shows_urls_without_their_userinfo() {
+    let config = config(&[
+        (
+            "REDGREEN_LLM_BASE_URL",
+            &format!("https://admin:{PASSWORD}@llm.example/v1"),
+        ),
+        (
+            "REDGREEN_DATABASE_URL",
+            &format!("postgres://admin:{PASSWORD}@db.example/redgreen"),
+        ),
+    ])
+    .unwrap();
+
+    let text = format!("{config:?}");
+
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(text.contains("https://***@llm.example/v1"), "{text}");
+}
+
+#[test]
+fn redact_url_drops_userinfo_and_leaves_other_urls_alone() {
+    for (url, redacted) in [
+        (
+            "https://user:pass@api.example/v1".to_owned(),
+            "https://***@api.example/v1",
+        ),
+        (
+            "postgres://admin:p%40ss@db.example:5432/redgreen".to_owned(),
+            "postgres://***@db.example:5432/redgreen",
+        ),
+        (
+            "https://ghp_tokenasuser@github.example/".to_owned(),
+            "https://***@github.example/",
+        ),
+        ("user:pass@host/v1".to_owned(), "***@host/v1"),
+        (
+            "https://api.openai.com/v1".to_owned(),
+            "https://api.openai.com/v1",
+        ),
+        (
+            "http://127.0.0.1:8000/v1?key=a@b".to_owned(),
+            "http://127.0.0.1:8000/v1?key=a@b",
+        ),
+        (
+            "sqlite://./data/redgreen.db".to_owned(),
+            "sqlite://./data/redgreen.db",
+        ),
+    ] {
+        assert_eq!(redact_url(&url), redacted, "{url}");
+    }
 }

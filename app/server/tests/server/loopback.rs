@@ -1,21 +1,18 @@
-//! Over a real TCP socket: the 413 must reach a client that is still sending, and a mention
-//! must travel from webhook to operator API end to end.
+//! Over a real TCP socket and the production serving loop: the 413 must reach a client that
+//! is still sending, a mention must travel from webhook to operator API end to end, and
+//! shutdown must close kept-alive connections and stop accepting.
 
 use std::net::SocketAddr;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use crate::support::{Delivery, Harness, TOKEN, comment};
 
-/// Serves the harness's router on 127.0.0.1 until the test ends.
+/// Serves the harness on 127.0.0.1, with the production serving loop, until the test ends.
 async fn serve(harness: &Harness) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = harness.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    address
+    harness.serve().await
 }
 
 fn post(
@@ -142,4 +139,43 @@ async fn a_mention_travels_from_webhook_to_the_operator_api() {
     assert_eq!(runs["runs"][0]["id"], accepted["run"]);
     assert_eq!(runs["runs"][0]["kind"], "plan");
     assert_eq!(runs["runs"][0]["state"], "queued");
+}
+
+#[tokio::test]
+async fn shutdown_closes_kept_alive_connections_and_stops_accepting() {
+    let harness = Harness::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(redgreen_server::listener::serve(
+        listener,
+        harness.state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut kept = TcpStream::connect(address).await.unwrap();
+    kept.write_all(format!("GET /healthz HTTP/1.1\r\nhost: {address}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let n = kept.read(&mut answer).await.unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
+
+    stop.send(()).unwrap();
+
+    // The production idle timeout is 5 s; shutdown must not wait for it.
+    tokio::time::timeout(std::time::Duration::from_secs(3), serving)
+        .await
+        .expect("serve returned after shutdown")
+        .unwrap();
+    assert_eq!(
+        kept.read(&mut answer).await.unwrap(),
+        0,
+        "kept-alive connection closed"
+    );
+    assert!(
+        TcpStream::connect(address).await.is_err(),
+        "still accepting"
+    );
 }

@@ -1,6 +1,7 @@
 //! Shared fixtures: a router over a fresh SQLite store, signed GitHub deliveries built from
 //! the real example payloads, and response helpers.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,7 +14,7 @@ use redgreen_core::webhook::sign;
 use redgreen_policy::{Permission, PolicyEngine};
 use redgreen_server::state::DEFAULT_MAX_BODY_BYTES;
 use redgreen_server::trigger::{LookupError, LookupFuture, PermissionLookup, TriggerCheck};
-use redgreen_server::{AppState, Metrics, ServerConfig};
+use redgreen_server::{AppState, Metrics, ServerConfig, ServerLimits};
 use redgreen_store::{LeasedTask, Store};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -24,13 +25,14 @@ pub const SECRET: &str = "it's a secret to everybody";
 pub const TOKEN: &str = "operator-token-5b0e9a";
 pub const INSTALLATION: i64 = 4242;
 
-/// Secret and token set, the contract's 25 MiB limit.
+/// Secret and token set, the contract's 25 MiB limit, production serving limits.
 pub fn config() -> ServerConfig {
     ServerConfig {
         webhook_secret: Some(SecretString::from(SECRET)),
         api_token: Some(SecretString::from(TOKEN)),
         bot_name: "redgreen".to_owned(),
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        limits: ServerLimits::default(),
     }
 }
 
@@ -91,14 +93,23 @@ impl Harness {
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let store = Store::connect(&url).await.unwrap();
         Harness {
-            state: AppState {
-                store,
-                config: Arc::new(config),
-                metrics: Arc::new(Metrics::default()),
-                trigger,
-            },
+            state: AppState::new(store, config, Arc::new(Metrics::default()), trigger),
             dir,
         }
+    }
+
+    /// Serves the harness on 127.0.0.1 with the production serving loop, until the test
+    /// ends; returns the address.
+    pub async fn serve(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = self.state.clone();
+        tokio::spawn(redgreen_server::listener::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        address
     }
 
     pub fn db_path(&self) -> std::path::PathBuf {
