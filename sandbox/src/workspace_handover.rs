@@ -11,7 +11,8 @@
 //! reads the tree), setuid and setgid bits are cleared and anything that is not a regular
 //! file, a directory or a symlink (FIFOs, sockets, device nodes) is removed: a FIFO would hang
 //! a host reader, a setuid file would be a door for any local user. A top-level `.git` that
-//! appeared during the run is removed as well: the host would take it for the repository.
+//! appeared or was replaced during the run is removed as well: the host would take it for the
+//! repository.
 //!
 //! The walks never follow a symlink (entries are examined with `lstat`, and a symlinked
 //! directory is not entered), and nothing in the sandbox runs while they do.
@@ -33,8 +34,8 @@ const SET_ID_BITS: u32 = 0o6000;
 /// A workspace handed over for one run; [`WorkspaceHandover::take_back`] cleans it.
 pub(crate) struct WorkspaceHandover {
     workspace: PathBuf,
-    /// Whether the workspace had a top-level `.git` before the run.
-    had_git: bool,
+    /// The top-level `.git` before the run (device and inode), if there was one.
+    git_before: Option<(u64, u64)>,
 }
 
 impl WorkspaceHandover {
@@ -45,26 +46,30 @@ impl WorkspaceHandover {
         workspace: &Path,
         identity: Option<HostIdentity>,
     ) -> Result<WorkspaceHandover, SandboxError> {
-        let had_git = fs::symlink_metadata(workspace.join(".git")).is_ok();
+        let git_before = git_identity(workspace);
         if let Some(identity) = identity {
             hand_over(workspace, identity)
                 .map_err(SandboxError::io("handing the workspace over"))?;
         }
         Ok(WorkspaceHandover {
             workspace: workspace.to_path_buf(),
-            had_git,
+            git_before,
         })
     }
 
     /// Cleans what the run left (see the module documentation).
     pub(crate) fn take_back(self) -> Result<(), SandboxError> {
-        let git = self.workspace.join(".git");
-        if !self.had_git && fs::symlink_metadata(&git).is_ok() {
-            tracing::warn!(workspace = %self.workspace.display(), "removing a .git the sandboxed command created");
-            remove_any(&git).map_err(SandboxError::io("removing a .git made in the sandbox"))?;
+        // A `.git` bound read-only stays the same directory. Any other (one that appeared, or
+        // one that replaced a symlink the sandbox could change) is the run's making.
+        let git_after = git_identity(&self.workspace);
+        if git_after.is_some() && git_after != self.git_before {
+            tracing::warn!(workspace = %self.workspace.display(), "removing a .git the sandboxed command made");
+            remove_any(&self.workspace.join(".git"))
+                .map_err(SandboxError::io("removing a .git made in the sandbox"))?;
         }
         // A `.git` that was there all along was read-only in the sandbox: nothing to clean.
-        walk(&self.workspace, self.had_git, &mut |path, metadata| {
+        let kept_git = git_after.is_some() && git_after == self.git_before;
+        walk(&self.workspace, kept_git, &mut |path, metadata| {
             let kind = metadata.file_type();
             if kind.is_symlink() {
                 return Ok(());
@@ -82,6 +87,13 @@ impl WorkspaceHandover {
         })
         .map_err(SandboxError::io("cleaning the workspace after the run"))
     }
+}
+
+/// The top-level `.git`'s device and inode, when there is one (a symlink counts as itself).
+fn git_identity(workspace: &Path) -> Option<(u64, u64)> {
+    fs::symlink_metadata(workspace.join(".git"))
+        .ok()
+        .map(|metadata| (metadata.dev(), metadata.ino()))
 }
 
 fn hand_over(workspace: &Path, identity: HostIdentity) -> io::Result<()> {

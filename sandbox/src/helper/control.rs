@@ -52,17 +52,24 @@ impl ControlSocket {
             .map_err(|e| format!("signalling readiness: {e}"))
     }
 
-    /// Waits for [`ControlSocket::signal_ready`] from the other end.
+    /// Waits for [`ControlSocket::signal_ready`] from the other end. A stage that failed
+    /// instead sends its report line: its text is the error.
     pub(crate) fn wait_ready(&self) -> Result<(), String> {
         let mut byte = [0u8; 1];
         (&self.stream)
             .read_exact(&mut byte)
             .map_err(|e| format!("waiting for the next stage: {e}"))?;
         if byte == READY {
-            Ok(())
-        } else {
-            Err("unexpected first byte from the next stage".into())
+            return Ok(());
         }
+        let mut line = byte.to_vec();
+        let _ = (&self.stream)
+            .take(MAX_FRAME_BYTES as u64)
+            .read_to_end(&mut line);
+        Err(format!(
+            "the next stage failed: {}",
+            String::from_utf8_lossy(&line).trim()
+        ))
     }
 
     /// Sends one length-prefixed JSON value (the start message), leaving the stream open.

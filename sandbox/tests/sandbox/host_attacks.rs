@@ -164,6 +164,22 @@ fn a_git_directory_made_by_the_command_is_removed_before_the_host_sees_it() {
 }
 
 #[test]
+fn a_git_directory_that_replaced_a_git_symlink_is_removed() {
+    // A `.git` that is a symlink is not bound read-only (it points nowhere inside), so the
+    // command can swap it for a directory of its own making.
+    let workspace = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/nonexistent-gitdir", workspace.path().join(".git")).unwrap();
+    let run = sandbox()
+        .run(&sh(
+            "rm .git && mkdir .git && printf '[core]\\n\\tworktree = /victim\\n' > .git/config && echo SWAPPED",
+            &workspace,
+        ))
+        .unwrap();
+    assert!(stdout(&run).contains("SWAPPED"), "{}", run.stderr.to_text());
+    assert!(std::fs::symlink_metadata(workspace.path().join(".git")).is_err());
+}
+
+#[test]
 fn a_fifo_left_in_the_workspace_is_removed() {
     let workspace = tempfile::tempdir().unwrap();
     let run = sandbox()
