@@ -215,7 +215,7 @@ fn evaluate(
     index_dir: &Path,
     limit: usize,
 ) -> anyhow::Result<InstanceResult> {
-    let patches = gold::parse_patch(&instance.patch);
+    let patches = gold::parse_patch(&instance.patch).context("reading the gold patch")?;
     // Each patched file as it was before the patch (None where it did not exist), from the
     // commit's tree or from the stand-in directory.
     let (source, before, base_name): (Source, Vec<Option<Vec<u8>>>, String) = match base {

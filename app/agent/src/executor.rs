@@ -255,11 +255,12 @@ impl<F: Forge> PhaseExecutor<F> {
             .red
             .as_ref()
             .map(|red| changed_paths(&red.diff))
+            .transpose()?
             .unwrap_or_default();
         // A patch retried after a rejection starts from the previous one (see `tree_at`), so
         // the files it changed belong to this attempt's diff too.
         let carried = match (&machine.work.patch, &machine.feedback) {
-            (Some(patch), Some(_)) if phase == RunState::Patch => changed_paths(&patch.diff),
+            (Some(patch), Some(_)) if phase == RunState::Patch => changed_paths(&patch.diff)?,
             _ => BTreeSet::new(),
         };
         let policy = match model_phase {
@@ -827,13 +828,12 @@ fn parse_oid(commit: &str) -> Result<git2::Oid, AgentError> {
     git2::Oid::from_str(commit).map_err(|_| AgentError::MissingWork("a valid base commit id"))
 }
 
-/// The files a unified diff touches (its `+++ b/...` side, and deletions' `--- a/...`).
-pub(crate) fn changed_paths(diff: &str) -> BTreeSet<String> {
-    diff.lines()
-        .filter_map(|line| line.strip_prefix("diff --git a/"))
-        .filter_map(|rest| rest.split(" b/").next())
-        .map(str::to_owned)
-        .collect()
+/// The files a unified diff touches: each file's path, and both paths of a rename.
+pub(crate) fn changed_paths(diff: &str) -> Result<BTreeSet<String>, redgreen_git::GitError> {
+    Ok(redgreen_git::parse_unified_diff(diff)?
+        .iter()
+        .flat_map(|file| file.paths().map(str::to_owned))
+        .collect())
 }
 
 /// The part of `suite` about the named tests.

@@ -5,15 +5,17 @@
 //! bytes. Text that came from an issue, the model or test output is neutralised (mentions
 //! cannot ping anyone, output stays inside code fences).
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use redgreen_core::machine::Machine;
 use redgreen_core::run::RunKind;
 use redgreen_core::work::{TestOutcome, TestSummary};
+use redgreen_git::{FileDiff, Hunk};
 use redgreen_indexer::Impact;
 use serde_json::json;
 
-use crate::executor::{RunSpec, changed_paths};
+use crate::executor::RunSpec;
 use crate::forge::{Annotation, CheckReport};
 
 /// The check run on fix and follow-up PRs.
@@ -112,18 +114,21 @@ pub fn render_pr_body(run: &RunSpec, machine: &Machine, impacts: &[Impact]) -> S
         }
         write_run(&mut body, &green.suite);
     }
-    let red_files = work.red.as_ref().map(|red| changed_paths(&red.diff));
-    let patch_files = work.patch.as_ref().map(|patch| changed_paths(&patch.diff));
+    let red_diff = work.red.as_ref().map(|red| diff_files(&red.diff));
+    let patch_diff = work.patch.as_ref().map(|patch| diff_files(&patch.diff));
+    let red_files = red_diff.as_deref().map(paths_of);
+    let patch_files = patch_diff.as_deref().map(paths_of);
     if red_files.is_some() || patch_files.is_some() {
         let _ = writeln!(body, "## Changes\n");
-        let (added, removed) = [
-            work.red.as_ref().map(|r| &r.diff),
-            work.patch.as_ref().map(|p| &p.diff),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|diff| line_counts(diff))
-        .fold((0, 0), |(a, r), (a2, r2)| (a + a2, r + r2));
+        let (added, removed) = red_diff.iter().chain(patch_diff.iter()).flatten().fold(
+            (0u64, 0u64),
+            |(added, removed), file| {
+                (
+                    added + u64::from(file.added),
+                    removed + u64::from(file.removed),
+                )
+            },
+        );
         for (label, files) in [("tests", &red_files), ("code", &patch_files)] {
             if let Some(files) = files {
                 let files: Vec<String> = files.iter().cloned().collect();
@@ -246,7 +251,7 @@ pub fn check_report(kind: RunKind, machine: &Machine) -> Option<CheckReport> {
                 }
             }
             if let Some(patch) = &work.patch {
-                for (path, start, end) in changed_ranges(&patch.diff) {
+                for (path, start, end) in changed_ranges(&diff_files(&patch.diff)) {
                     annotations.push(Annotation {
                         path,
                         start_line: start,
@@ -391,43 +396,37 @@ fn failure_annotations(run: &TestSummary) -> Vec<Annotation> {
         .collect()
 }
 
-/// `(path, first line, last line)` of each hunk's new side in a unified diff.
-fn changed_ranges(diff: &str) -> Vec<(String, u32, u32)> {
-    let mut ranges = Vec::new();
-    let mut path: Option<String> = None;
-    for line in diff.lines() {
-        if let Some(new_path) = line.strip_prefix("+++ b/") {
-            path = Some(new_path.to_owned());
-        } else if line.starts_with("+++ ") {
-            path = None;
-        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &path) {
-            // @@ -a,b +c,d @@
-            let new_side = hunk.split(' ').find(|part| part.starts_with('+'));
-            if let Some(new_side) = new_side {
-                let mut numbers = new_side[1..].split(',');
-                let start: u32 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-                let count: u32 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(1);
-                if start > 0 && count > 0 {
-                    ranges.push((path.clone(), start, start + count - 1));
-                }
-            }
-        }
-    }
-    ranges
+/// The files of a diff the run stored. The executor rebuilt the run's tree from these same
+/// diffs with the same parser before anything is published, so a diff that cannot be read here
+/// is not expected; the body is still rendered, without its files, and the error logged.
+fn diff_files(diff: &str) -> Vec<FileDiff> {
+    redgreen_git::parse_unified_diff(diff).unwrap_or_else(|error| {
+        tracing::warn!(%error, "a stored diff could not be read; the body leaves its files out");
+        Vec::new()
+    })
 }
 
-fn line_counts(diff: &str) -> (usize, usize) {
-    diff.lines().fold((0, 0), |(added, removed), line| {
-        if line.starts_with("+++") || line.starts_with("---") {
-            (added, removed)
-        } else if line.starts_with('+') {
-            (added + 1, removed)
-        } else if line.starts_with('-') {
-            (added, removed + 1)
-        } else {
-            (added, removed)
-        }
-    })
+/// Every path the files touch (both sides of a rename), sorted.
+fn paths_of(files: &[FileDiff]) -> BTreeSet<String> {
+    files
+        .iter()
+        .flat_map(|file| file.paths().map(str::to_owned))
+        .collect()
+}
+
+/// `(path, first line, last line)` of each hunk's new side; a deleted file and a hunk that
+/// only deletes have none.
+fn changed_ranges(files: &[FileDiff]) -> Vec<(String, u32, u32)> {
+    files
+        .iter()
+        .filter_map(|file| Some((file.new_path.as_ref()?, &file.hunks)))
+        .flat_map(|(path, hunks)| {
+            hunks
+                .iter()
+                .filter_map(Hunk::new_range)
+                .map(|(first, last)| (path.clone(), first, last))
+        })
+        .collect()
 }
 
 fn is_sensitive(path: &str) -> bool {
@@ -528,4 +527,45 @@ fn write_impacts(body: &mut String, impacts: &[Impact]) {
         let _ = writeln!(body, "- and {} more", impacts.len() - MAX_DEFINITIONS);
     }
     let _ = writeln!(body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scanner this replaced cut `diff --git a/x b/y b/x b/y` at its first ` b/`, and
+    /// counted an added line starting with `++` as a header.
+    #[test]
+    fn paths_counts_and_ranges_survive_b_slash_in_a_path() {
+        let diff = "diff --git a/docs/a b/c.md b/docs/a b/c.md
+index 1111111..2222222 100644
+--- a/docs/a b/c.md
++++ b/docs/a b/c.md
+@@ -1,2 +1,3 @@
+ one
+-two
++++two
++three
+diff --git a/gone.txt b/gone.txt
+deleted file mode 100644
+index 3333333..0000000
+--- a/gone.txt
++++ /dev/null
+@@ -1 +0,0 @@
+-bye
+";
+        let files = diff_files(diff);
+        assert_eq!(
+            paths_of(&files).into_iter().collect::<Vec<_>>(),
+            ["docs/a b/c.md", "gone.txt"]
+        );
+        assert_eq!(
+            files
+                .iter()
+                .map(|f| (f.added, f.removed))
+                .collect::<Vec<_>>(),
+            [(2, 1), (0, 1)]
+        );
+        assert_eq!(changed_ranges(&files), [("docs/a b/c.md".to_owned(), 1, 3)]);
+    }
 }

@@ -4,6 +4,7 @@
 //! Time and identifiers come in as arguments, so every function here is deterministic and
 //! can be tested exhaustively.
 
+pub mod backoff;
 pub mod canonical_json;
 pub mod command;
 pub mod ids;
@@ -18,6 +19,7 @@ pub mod untrusted;
 pub mod webhook;
 pub mod work;
 
+pub use backoff::backoff_delay;
 pub use command::Command;
 pub use ids::{DeliveryId, InstallationId, RunId, TaskId};
 pub use refs::{RefRefused, WritableRef};

@@ -3,6 +3,8 @@
 // A failing test should stop right where it fails, with the value that was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "core/backoff.rs"]
+mod backoff;
 #[path = "core/examples.rs"]
 mod examples;
 #[path = "core/machine.rs"]

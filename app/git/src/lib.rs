@@ -14,6 +14,7 @@ mod clone_url;
 mod error;
 mod identity;
 mod push;
+mod unified_diff;
 mod work_tree;
 mod workspace;
 
@@ -22,5 +23,6 @@ pub use clone_url::CloneUrl;
 pub use error::GitError;
 pub use identity::BotIdentity;
 pub use push::push_refspecs;
+pub use unified_diff::{FileChange, FileDiff, Hunk, HunkLine, LineKind, parse_unified_diff};
 pub use work_tree::WorkTree;
 pub use workspace::Workspace;

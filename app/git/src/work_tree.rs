@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 use git2::build::CheckoutBuilder;
 use git2::{
-    ApplyLocation, Diff, DiffFormat, DiffOptions, IndexAddOption, Oid, Repository, Signature,
-    Status, StatusOptions, Time,
+    ApplyLocation, DiffFormat, DiffOptions, IndexAddOption, Oid, Repository, Signature, Status,
+    StatusOptions, Time,
 };
 
+use crate::unified_diff::{self, FileChange};
 use crate::{BotIdentity, GitError};
 
 /// A working tree (a non-bare repository) that redgreen operates on locally.
@@ -89,10 +90,10 @@ impl WorkTree {
             return Ok(());
         }
         let repo = self.repository("apply")?;
-        let fail = |error: git2::Error| GitError::from_git2("apply", &error, None);
-        let parsed = Diff::from_buffer(diff.as_bytes()).map_err(fail)?;
+        // Read as every other diff is, so a header libgit2 cannot split alone still applies.
+        let parsed = unified_diff::diff_from_text(diff, "apply")?;
         repo.apply(&parsed, ApplyLocation::WorkDir, None)
-            .map_err(fail)
+            .map_err(|error| GitError::from_git2("apply", &error, None))
     }
 
     /// Every change in the working tree against HEAD, new files included, as a unified diff
@@ -164,25 +165,19 @@ impl WorkTree {
         let diff = repo
             .diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))
             .map_err(fail)?;
-        let mut ranges = Vec::new();
-        diff.foreach(
-            &mut |_, _| true,
-            None,
-            Some(&mut |delta, hunk| {
-                if let Some(path) = delta
-                    .new_file()
-                    .path()
-                    .filter(|_| delta.status() != git2::Delta::Deleted)
-                {
-                    let first = hunk.new_start().max(1);
-                    let last = first + hunk.new_lines().max(1) - 1;
-                    ranges.push((path.to_string_lossy().into_owned(), first, last));
-                }
-                true
-            }),
-            None,
-        )
-        .map_err(fail)?;
+        // Nothing of a deleted file is on HEAD's side.
+        let ranges = unified_diff::files_of(&diff, "diff")?
+            .into_iter()
+            .filter(|file| file.change != FileChange::Deleted)
+            .flat_map(|file| {
+                let path = file.path().to_owned();
+                file.hunks.into_iter().map(move |hunk| {
+                    let first = hunk.new_start.max(1);
+                    let last = first + hunk.new_lines.max(1) - 1;
+                    (path.clone(), first, last)
+                })
+            })
+            .collect();
         Ok(ranges)
     }
 

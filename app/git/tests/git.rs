@@ -19,5 +19,7 @@ mod push_guard;
 mod secrets;
 #[path = "git/test_remote.rs"]
 mod test_remote;
+#[path = "git/unified_diff.rs"]
+mod unified_diff;
 #[path = "git/work_tree.rs"]
 mod work_tree;

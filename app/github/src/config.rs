@@ -18,7 +18,8 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The most time one call may spend waiting between attempts, all waits together.
     pub max_total_wait: Duration,
-    /// The first wait after a 5xx or a transport failure; doubled on each further one.
+    /// The first backoff step after a 5xx or a transport failure, doubled on each further one;
+    /// each wait is between half its step and all of it (`redgreen_core::backoff_delay`).
     pub server_error_base: Duration,
     /// The first wait after a secondary rate limit that names no time; doubled on each further
     /// one. GitHub asks for at least a minute.

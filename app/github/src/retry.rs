@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::HeaderMap;
 use rand::Rng;
+use redgreen_core::backoff_delay;
 
 use crate::config::RetryPolicy;
 
@@ -90,12 +91,14 @@ impl RetryState {
         self.server_backoff(policy)
     }
 
+    /// The one backoff rule ([`redgreen_core::backoff_delay`]: exponential from
+    /// `server_error_base`, equal jitter), so that many workers hit by one outage do not retry
+    /// in step. Its step stops growing where `doubled` stops; `max_total_wait` bounds the rest.
     fn server_backoff(&mut self, policy: &RetryPolicy) -> Duration {
         self.server_errors += 1;
-        let wait = doubled(policy.server_error_base, self.server_errors);
-        // Up to a quarter more, so that many workers hit by one outage do not retry in step.
-        let jitter = rand::rng().random_range(0.0..=0.25);
-        wait + wait.mul_f64(jitter)
+        let cap = doubled(policy.server_error_base, MAX_DOUBLINGS + 1);
+        let sample = rand::rng().random_range(0.0..1.0);
+        backoff_delay(self.server_errors, policy.server_error_base, cap, sample)
     }
 
     /// Whether one more wait of `wait` stays within the caps (and counts it if so).
@@ -108,7 +111,10 @@ impl RetryState {
     }
 }
 
+/// How many times a wait doubles at most: beyond it, the total-wait cap has long been reached.
+const MAX_DOUBLINGS: u32 = 16;
+
 /// `base` doubled for each occurrence after the first.
 fn doubled(base: Duration, occurrence: u32) -> Duration {
-    base.saturating_mul(1u32 << occurrence.saturating_sub(1).min(16))
+    base.saturating_mul(1u32 << occurrence.saturating_sub(1).min(MAX_DOUBLINGS))
 }

@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use rand::Rng;
+use redgreen_core::backoff_delay;
 use reqwest::header::HeaderMap;
 
 /// 408 (request timeout), 409 (conflict: Anthropic and OpenAI ask for a retry), 429 (rate
@@ -36,18 +37,9 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The pause before retry number `retry` (1 for the first): `base · 2^(retry-1)`, capped at
-/// `max`, of which the upper half is random ("equal jitter": never less than half the
-/// exponential step, never in lockstep).
+/// The pause before retry number `retry` (1 for the first): the one backoff rule,
+/// [`redgreen_core::backoff_delay`] (`base · 2^(retry-1)` capped at `max`, "equal jitter":
+/// never less than half the exponential step, never in lockstep), with our own random sample.
 pub(crate) fn backoff(retry: u32, base: Duration, max: Duration) -> Duration {
-    let exponential = base
-        .checked_mul(
-            1u32.checked_shl(retry.saturating_sub(1))
-                .unwrap_or(u32::MAX),
-        )
-        .unwrap_or(max)
-        .min(max);
-    let half = exponential / 2;
-    let jitter = rand::rng().random_range(0.0..=1.0);
-    half + half.mul_f64(jitter)
+    backoff_delay(retry, base, max, rand::rng().random_range(0.0..1.0))
 }

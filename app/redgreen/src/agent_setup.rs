@@ -106,8 +106,7 @@ fn sandbox(config: &Config) -> anyhow::Result<(Sandbox, Vec<redgreen_sandbox::To
     let helper = std::env::current_exe().context("cannot find the redgreen executable")?;
     let mut sandbox_config = SandboxConfig::new(helper);
     sandbox_config.host_identity = config.sandbox.identity;
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let toolchains = detect_toolchains(home.as_deref());
+    let toolchains = detect_toolchains(config.home.as_deref());
     sandbox_config.expose_toolchains(&toolchains);
     for path in &config.sandbox_readonly_paths {
         if !sandbox_config.readonly_paths.contains(path) {

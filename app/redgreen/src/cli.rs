@@ -12,8 +12,21 @@ pub struct Cli {
     /// A redgreen.toml to read before the environment (default: ./redgreen.toml if present).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// How `serve` writes its logs on stderr: `auto` is text for a person at a terminal and
+    /// JSON lines otherwise (for a log collector).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The log format of `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Text when stderr is a terminal, JSON lines otherwise.
+    Auto,
+    Json,
+    Text,
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,11 @@ pub struct SandboxSettings {
     pub disk_mb: u64,
 }
 
+/// Variables of the process that are not redgreen's own keys (no `redgreen.toml` spelling):
+/// the home directory (where toolchains are found), the OpenTelemetry collector, the log
+/// filter. Read here with the rest, so that no other code reads the environment.
+const PROCESS_KEYS: [&str; 3] = ["HOME", "OTEL_EXPORTER_OTLP_ENDPOINT", "RUST_LOG"];
+
 /// Which model API redgreen speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LlmProvider {
@@ -105,6 +110,15 @@ pub struct Config {
     /// How many times a phase whose verification failed goes back to the model before the
     /// run parks for a person (`REDGREEN_MAX_ATTEMPTS`, 1 to 10).
     pub max_attempts: u32,
+    /// `HOME`: where per-user toolchains (rustup, pyenv) are looked for, to expose them
+    /// read-only in the sandbox.
+    pub home: Option<PathBuf>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: traces are exported over OTLP/HTTP when it is set (the
+    /// exporter reads the standard `OTEL_EXPORTER_OTLP_*` variables for the details).
+    pub otlp_endpoint: Option<String>,
+    /// `RUST_LOG`: the log filter (`tracing_subscriber`'s `EnvFilter` syntax); `info` when
+    /// unset.
+    pub log_filter: String,
 }
 
 /// Secrets are shown only as present or absent, and URLs without their userinfo.
@@ -133,6 +147,12 @@ impl fmt::Debug for Config {
             .field("task_lease", &self.task_lease)
             .field("osv_dir", &self.osv_dir)
             .field("max_attempts", &self.max_attempts)
+            .field("home", &self.home)
+            .field(
+                "otlp_endpoint",
+                &self.otlp_endpoint.as_deref().map(redact_url),
+            )
+            .field("log_filter", &self.log_filter)
             .finish()
     }
 }
@@ -227,7 +247,7 @@ impl Sources {
     /// Sets every known key present in `env` (the environment overrides the file). The LLM
     /// key also falls back to the providers' usual variables.
     pub fn overlay_env(&mut self, env: &HashMap<String, String>) {
-        for key in KEYS {
+        for key in KEYS.into_iter().chain(PROCESS_KEYS) {
             if let Some(value) = env.get(key) {
                 self.values.insert(key, value.clone());
             }
@@ -241,6 +261,11 @@ impl Sources {
                 self.values.insert("REDGREEN_LLM_API_KEY", value.clone());
             }
         }
+    }
+
+    /// `HOME`, for the toolchains the sandbox exposes. `redgreen sandbox run` reads this too.
+    pub fn home(&self) -> Option<PathBuf> {
+        self.get("HOME").map(PathBuf::from)
     }
 
     fn get(&self, key: &'static str) -> Option<&str> {
@@ -383,6 +408,9 @@ impl Sources {
             task_lease: std::time::Duration::from_secs(task_lease_secs),
             osv_dir,
             max_attempts,
+            home: self.home(),
+            otlp_endpoint: self.get("OTEL_EXPORTER_OTLP_ENDPOINT").map(str::to_owned),
+            log_filter: self.get("RUST_LOG").unwrap_or("info").to_owned(),
         })
     }
 

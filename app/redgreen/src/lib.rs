@@ -1,5 +1,5 @@
 //! The `redgreen` binary's library: configuration, the worker pool, and the wiring of every
-//! crate. Only this crate depends on more than one of redgreen's other crates.
+//! crate. It is the top layer of ADR 0011: the only crate that may depend on all the others.
 
 pub mod agent_phases;
 pub mod agent_setup;

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         command => Cli {
             command,
             config: cli.config,
+            log_format: cli.log_format,
         },
     };
     if let Command::Sandbox {
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let log_format = cli.log_format;
     let config = Sources::from_process(cli.config.as_deref())
         .and_then(Sources::into_config)
         .context("invalid configuration")?;
@@ -72,10 +74,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Telemetry lives outside the runtime: the OTLP exporter's blocking HTTP client must be
     // created and dropped off the async threads, and it flushes after the runtime stops.
     let _telemetry = match command {
-        Command::Serve => {
-            let otlp = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
-            Some(redgreen::telemetry::init(otlp.as_deref())?)
-        }
+        Command::Serve => Some(redgreen::telemetry::init(
+            config.otlp_endpoint.as_deref(),
+            &config.log_filter,
+            log_format,
+        )?),
         Command::Run(_)
         | Command::Recommend(_)
         | Command::Audit { .. }

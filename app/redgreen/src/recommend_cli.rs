@@ -2,7 +2,8 @@
 //! from the command line, the same ranking the `@redgreen recommend` PR uses, without GitHub.
 //! No configuration, database or model is needed; today's date is read here (the library
 //! reads no clock) unless `--date` gives one, so a run is reproducible with `--date`.
-//! Exits 1 when the constraints are infeasible, with the explanation printed.
+//! Exits 1 when the constraints are infeasible, with the explanation printed. A closed stdout
+//! (`| head`) ends the output quietly.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -127,11 +128,17 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is an error to report, not a panic.
+/// Writes to stdout. A reader that went away (`redgreen recommend | head`) is not a failure:
+/// it has read what it wanted, so, as ripgrep does, the rest is dropped quietly and the exit
+/// status stays the command's own. Rust ignores SIGPIPE, so that case arrives here as
+/// `BrokenPipe`. Any other write error is reported.
 fn emit(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    stdout
+    match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")
+    {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.context("cannot write to stdout"),
+    }
 }

@@ -42,11 +42,12 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
         },
     };
     // Only the sandbox's own keys are read: this command needs no server configuration.
-    let (extra_readonly, settings) = Sources::from_process(config_file)
+    let (extra_readonly, settings, home) = Sources::from_process(config_file)
         .and_then(|sources| {
             Ok((
                 sources.sandbox_readonly_paths()?,
                 sources.sandbox_settings()?,
+                sources.home(),
             ))
         })
         .context("invalid sandbox configuration")?;
@@ -67,9 +68,7 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
     config.prepared_helper = false;
     config.host_identity = settings.identity;
     // Toolchains found under $HOME (rustup, pyenv, ...) are exposed read-only, then the
-    // operator's own paths. This is the one place `redgreen sandbox run` reads the
-    // environment besides the configuration.
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    // operator's own paths.
     let toolchains = detect_toolchains(home.as_deref());
     config.expose_toolchains(&toolchains);
     for path in extra_readonly {

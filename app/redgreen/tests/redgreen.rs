@@ -1,7 +1,8 @@
 //! Tests of the `redgreen` binary crate: configuration, the worker pool (including a real
 //! SIGKILL crash), the run driver, `redgreen serve` as a process (also end to end against a
 //! GitHub stand-in: who may trigger work, token expiry, rate limits), `redgreen sandbox run`,
-//! the code index commands, and the agent loop (`redgreen run`) end to end.
+//! `redgreen recommend`, the code index commands, and the agent loop (`redgreen run`) end to
+//! end.
 
 // A failing test should stop right where it fails, with the value that was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,7 +17,9 @@ mod redgreen {
     mod denial;
     mod doctor;
     mod e2e;
+    mod recommend_cli;
     mod repo_config;
+    mod rules;
     mod run_driver;
     mod sandbox_cli;
     mod serve;

@@ -1,6 +1,7 @@
 //! The serving loop: accepts TCP connections, at most [`crate::limits::ServerLimits::max_connections`] at a
 //! time, and serves each over HTTP/1.1 with hyper under the header and idle timeouts, until
-//! shutdown is asked for; then it stops accepting and lets the requests in flight finish.
+//! shutdown is asked for; then it stops accepting and lets the requests in flight finish. A
+//! client that half-closes its side after its request still gets the answer.
 //!
 //! `axum::serve` sets none of these limits and exposes no way to, so the loop is redgreen's
 //! own, built from hyper's connection builder. Only HTTP/1.1 is spoken: GitHub delivers
@@ -51,7 +52,11 @@ where
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .max_buf_size(READ_BUFFER_BYTES);
+        .max_buf_size(READ_BUFFER_BYTES)
+        // A client may shut down its write side once its request is out (some clients and
+        // proxies do): that end of its stream is not a hang-up, and its answer is still due.
+        // Without this, hyper takes the EOF as the client gone and drops the answer.
+        .half_close(true);
     let capacity = u32::try_from(limits.max_connections)
         .unwrap_or(u32::MAX)
         .max(1);

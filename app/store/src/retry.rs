@@ -1,6 +1,9 @@
-//! Retry policy for failed tasks: exponential backoff with jitter, then dead letter.
+//! Retry policy for failed tasks: the core's backoff rule (exponential, capped, equal jitter),
+//! then dead letter.
 
-use redgreen_core::Timestamp;
+use std::time::Duration;
+
+use redgreen_core::{Timestamp, backoff_delay};
 
 use crate::model::FailOutcome;
 
@@ -33,26 +36,25 @@ impl RetryPolicy {
         now: Timestamp,
     ) -> FailOutcome {
         if retryable && attempts < max_attempts {
-            let delay = self.delay_ms(attempts, rand::random_range(0.5..=1.0));
+            let delay = self.delay_ms(attempts, rand::random_range(0.0..1.0));
             FailOutcome::RetryAt(now.plus_millis(delay))
         } else {
             FailOutcome::DeadLettered
         }
     }
 
-    /// The delay after the `attempt`-th failure (1-based): `base * 2^(attempt-1)`, capped at
-    /// `max`, scaled by `jitter` in `[0.5, 1.0]` ("equal jitter", so retries of tasks that
-    /// failed together spread out but never retry sooner than half the nominal delay).
-    pub fn delay_ms(&self, attempt: i32, jitter: f64) -> i64 {
-        let exponent = u32::try_from(attempt.saturating_sub(1))
-            .unwrap_or(0)
-            .min(30);
-        let nominal = self
-            .base_delay_ms
-            .saturating_mul(1_i64 << exponent)
-            .min(self.max_delay_ms);
-        let jitter = jitter.clamp(0.5, 1.0);
+    /// The delay after the `attempt`-th failure (1-based), by the one backoff rule
+    /// ([`redgreen_core::backoff_delay`]: `base * 2^(attempt-1)` capped at `max`, equal
+    /// jitter), with `sample` drawn uniformly from `[0, 1)`.
+    fn delay_ms(&self, attempt: i32, sample: f64) -> i64 {
+        let millis = |ms: i64| Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+        let delay = backoff_delay(
+            u32::try_from(attempt).unwrap_or(0),
+            millis(self.base_delay_ms),
+            millis(self.max_delay_ms),
+            sample,
+        );
         // Truncation is fine: the delay is a whole number of milliseconds.
-        (nominal as f64 * jitter) as i64
+        i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)
     }
 }

@@ -1,13 +1,15 @@
 //! The gold locations of a SWE-bench instance: the files its `patch` touches and the
 //! functions it changes, read from the unified diff and the definitions at `base_commit`.
 
+use redgreen_git::{FileChange, FileDiff, GitError, LineKind, parse_unified_diff};
 use redgreen_indexer::{ParsedFile, Symbol};
 use serde::Serialize;
 
 /// What the patch does to one file.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct FilePatch {
-    /// The path after the patch (`b/` side), relative to the repository root.
+    /// The path after the patch (`b/` side), or the path a deleted file had, relative to the
+    /// repository root.
     pub path: String,
     /// The patch creates the file, so it has no definitions at `base_commit`.
     pub added: bool,
@@ -40,74 +42,48 @@ pub fn last_segment(name: &str) -> &str {
     name.rsplit(['.', ':']).next().unwrap_or(name)
 }
 
-/// Splits a unified diff (`git diff` output) into per-file changes.
-pub fn parse_patch(patch: &str) -> Vec<FilePatch> {
-    let mut files: Vec<FilePatch> = Vec::new();
-    // Lines still expected in the current hunk (old side, new side) and the next old line.
-    let (mut old_left, mut new_left, mut old_line) = (0u32, 0u32, 0u32);
-    for line in patch.lines() {
-        let Some(file) = files.last_mut().filter(|_| old_left + new_left > 0) else {
-            if let Some(header) = line.strip_prefix("diff --git ") {
-                let path = header
-                    .rsplit_once(" b/")
-                    .map_or(header, |(_, b)| b)
-                    .to_owned();
-                files.push(FilePatch {
-                    path,
-                    ..FilePatch::default()
-                });
-            } else if line.starts_with("new file mode") {
-                if let Some(file) = files.last_mut() {
-                    file.added = true;
+/// Splits a unified diff (`git diff` output) into per-file changes, read by `redgreen-git`'s
+/// diff parser.
+pub fn parse_patch(patch: &str) -> Result<Vec<FilePatch>, GitError> {
+    Ok(parse_unified_diff(patch)?.iter().map(file_patch).collect())
+}
+
+fn file_patch(file: &FileDiff) -> FilePatch {
+    let mut changed_lines = Vec::new();
+    let mut hunk_functions = Vec::new();
+    for hunk in &file.hunks {
+        if let Some(name) = defined_name(&hunk.section)
+            && !hunk_functions.contains(&name)
+        {
+            hunk_functions.push(name);
+        }
+        // The old side's next line: an added line lands just above it.
+        let mut next_old = hunk.old_start;
+        for line in &hunk.lines {
+            match (line.kind, line.old_line) {
+                (LineKind::Added, _) => {
+                    if next_old > 1 {
+                        changed_lines.push(next_old - 1);
+                    }
                 }
-            } else if let Some(hunk) = line.strip_prefix("@@ -") {
-                let Some((ranges, context)) = hunk.split_once(" @@") else {
-                    continue;
-                };
-                let mut sides = ranges.split(" +");
-                let (start, old_count) = range(sides.next().unwrap_or(""));
-                let (_, new_count) = range(sides.next().unwrap_or(""));
-                (old_left, new_left, old_line) = (old_count, new_count, start);
-                if let Some(file) = files.last_mut()
-                    && let Some(name) = defined_name(context)
-                    && !file.hunk_functions.contains(&name)
-                {
-                    file.hunk_functions.push(name);
+                (kind, Some(old)) => {
+                    if kind == LineKind::Removed {
+                        changed_lines.push(old);
+                    }
+                    next_old = old + 1;
                 }
-            }
-            continue;
-        };
-        match line.as_bytes().first() {
-            Some(b'-') => {
-                file.changed_lines.push(old_line);
-                old_line += 1;
-                old_left = old_left.saturating_sub(1);
-            }
-            Some(b'+') => {
-                if old_line > 1 {
-                    file.changed_lines.push(old_line - 1);
-                }
-                new_left = new_left.saturating_sub(1);
-            }
-            Some(b'\\') => {}
-            _ => {
-                old_line += 1;
-                old_left = old_left.saturating_sub(1);
-                new_left = new_left.saturating_sub(1);
+                (_, None) => {}
             }
         }
     }
-    for file in &mut files {
-        file.changed_lines.sort_unstable();
-        file.changed_lines.dedup();
+    changed_lines.sort_unstable();
+    changed_lines.dedup();
+    FilePatch {
+        path: file.path().to_owned(),
+        added: file.change == FileChange::Added,
+        changed_lines,
+        hunk_functions,
     }
-    files
-}
-
-/// `12,5` → (12, 5); `12` → (12, 1), as in unified diff hunk headers.
-fn range(text: &str) -> (u32, u32) {
-    let (start, count) = text.split_once(',').unwrap_or((text, "1"));
-    (start.parse().unwrap_or(0), count.parse().unwrap_or(0))
 }
 
 /// The name defined by a hunk header's context line (`def name(`, `class Name:`, `fn name`).

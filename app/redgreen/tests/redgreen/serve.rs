@@ -332,3 +332,49 @@ fn audit_verify_reports_an_intact_log() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["breaks"], serde_json::json!([]));
 }
+
+/// Starts `redgreen [args] serve` with no secret (so it logs a warning at once), waits until it
+/// is ready, stops it, and returns its stderr.
+async fn serve_logs(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = redgreen(dir.path())
+        .args(args)
+        .arg("serve")
+        .env("REDGREEN_LISTEN", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    eventually(Duration::from_secs(60), "/readyz", || async {
+        let response = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+    terminate(&child);
+    let output = wait_with_timeout(child, Duration::from_secs(30)).await;
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn logs_are_json_lines_for_a_collector_and_text_on_request() {
+    // stderr is a pipe here, not a terminal: JSON lines by default.
+    let json = serve_logs(&[]).await;
+    let warning = json
+        .lines()
+        .find(|line| line.contains("REDGREEN_WEBHOOK_SECRET is not set"))
+        .unwrap_or_else(|| panic!("no warning in {json}"));
+    let parsed: serde_json::Value = serde_json::from_str(warning).unwrap();
+    assert_eq!(parsed["level"], "WARN", "{warning}");
+
+    let text = serve_logs(&["--log-format", "text"]).await;
+    let warning = text
+        .lines()
+        .find(|line| line.contains("REDGREEN_WEBHOOK_SECRET is not set"))
+        .unwrap_or_else(|| panic!("no warning in {text}"));
+    assert!(!warning.trim_start().starts_with('{'), "{warning}");
+    assert!(warning.contains("WARN"), "{warning}");
+}

@@ -1,6 +1,7 @@
 //! Over a real TCP socket and the production serving loop: the 413 must reach a client that
-//! is still sending, a mention must travel from webhook to operator API end to end, and
-//! shutdown must close kept-alive connections and stop accepting.
+//! is still sending, a client that half-closes its side must still get its answer, a mention
+//! must travel from webhook to operator API end to end, and shutdown must close kept-alive
+//! connections and stop accepting.
 
 use std::net::SocketAddr;
 
@@ -112,6 +113,66 @@ async fn an_early_refusal_of_a_large_body_is_readable_too() {
     let answer = write_all_then_read(address, &head, &body).await;
 
     assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+}
+
+/// Writes `request` whole, shuts down the write side (a TCP FIN, as some clients and proxies
+/// send once their request is out), then reads the answer until the server closes.
+async fn send_half_closed(address: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = String::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_string(&mut answer),
+    )
+    .await
+    .expect("the server closed the connection after answering");
+    // A reset instead of an answer is the failure this test is about: report it as such.
+    if let Err(error) = read {
+        panic!("no answer to a half-closed request ({error}); read so far: {answer:?}");
+    }
+    answer
+}
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    // `/healthz` answers at once; `/readyz` waits on the database, so the end of the client's
+    // stream is read while its handler is still running.
+    for path in ["/healthz", "/readyz"] {
+        for keep_alive in ["connection: close\r\n", ""] {
+            let request = format!("GET {path} HTTP/1.1\r\nhost: {address}\r\n{keep_alive}\r\n");
+            let answer = send_half_closed(address, &request).await;
+            assert!(
+                answer.starts_with("HTTP/1.1 200"),
+                "{path} ({keep_alive:?}): {answer:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_half_closed_connection_without_a_whole_request_is_closed_at_once() {
+    let harness = Harness::new().await;
+    let address = serve(&harness).await;
+    // Accepting half-closed connections must not let one linger: with nothing to answer, or
+    // a head that can no longer be completed, the server closes well before any timeout.
+    for sent in ["", "GET /healthz HTTP/1.1\r\nhost: x\r\n"] {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream.write_all(sent.as_bytes()).await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+        assert!(read.is_ok(), "{sent:?}: still open after 2 s");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(!answer.contains(" 200 "), "{sent:?}: {answer:?}");
+    }
 }
 
 #[tokio::test]
