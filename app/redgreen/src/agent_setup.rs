@@ -53,12 +53,12 @@ pub fn agent_settings(config: &Config, model_required: bool) -> anyhow::Result<A
 }
 
 /// The disk cap of each run's work tree: only a root redgreen can mount the volumes that
-/// enforce it (and only a root one has an unprivileged sandbox user apart from itself).
+/// enforce it (and only a root one has an unprivileged sandbox user apart from itself); an
+/// operator may turn it off with `REDGREEN_SANDBOX_DISK_MB=0`.
 fn run_disk_bytes(config: &Config) -> Option<u64> {
-    config
-        .sandbox
-        .identity
-        .map(|_| config.sandbox.disk_mb.saturating_mul(1 << 20))
+    let settings = config.sandbox;
+    (settings.identity.is_some() && settings.disk_mb > 0)
+        .then(|| settings.disk_mb.saturating_mul(1 << 20))
 }
 
 fn gateway(config: &Config, model: &str) -> anyhow::Result<Gateway> {

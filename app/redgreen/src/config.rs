@@ -45,7 +45,7 @@ pub struct SandboxSettings {
     /// The unprivileged host user the sandbox's user is (a root redgreen only; `None`: the
     /// sandbox's user is redgreen's own, unprivileged, user).
     pub identity: Option<HostIdentity>,
-    /// Each run's disk quota in MiB (`REDGREEN_SANDBOX_DISK_MB`).
+    /// Each run's disk quota in MiB (`REDGREEN_SANDBOX_DISK_MB`); 0 for none.
     pub disk_mb: u64,
 }
 
@@ -460,12 +460,20 @@ impl Sources {
             }
             (Some(text), true) => Some(parse_sandbox_user(text).map_err(invalid)?),
         };
+        // 0 is the operator's explicit "no cap" (a host without loop devices); otherwise a
+        // volume needs room for its own bookkeeping and a checkout.
         let disk_mb = self.number_in(
             "REDGREEN_SANDBOX_DISK_MB",
-            16..=1 << 20,
+            0..=1 << 20,
             DEFAULT_SANDBOX_DISK_MB,
             "of MiB ",
         )?;
+        if (1..16).contains(&disk_mb) {
+            return Err(ConfigError::Invalid {
+                key: "REDGREEN_SANDBOX_DISK_MB",
+                message: format!("{disk_mb} MiB is below the 16 MiB a volume needs (0: no cap)"),
+            });
+        }
         Ok(SandboxSettings { identity, disk_mb })
     }
 

@@ -83,7 +83,7 @@ pub fn run(args: &SandboxRunArgs, config_file: Option<&Path>) -> anyhow::Result<
             "--disk needs redgreen to run as root (the cap is a volume it mounts); --disk 0 runs \
              without one"
         ),
-        (None, Some(_)) => Some(settings.disk_mb),
+        (None, Some(_)) => Some(settings.disk_mb).filter(|&mb| mb > 0),
         (None, None) => None,
     };
     let sandbox = Sandbox::new(config).context("the sandbox cannot run on this host")?;

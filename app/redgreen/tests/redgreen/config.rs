@@ -322,3 +322,46 @@ fn redact_url_drops_userinfo_and_leaves_other_urls_alone() {
         assert_eq!(redact_url(&url), redacted, "{url}");
     }
 }
+
+#[test]
+fn the_sandbox_user_is_never_root_and_the_disk_cap_is_usable_or_off() {
+    let root = redgreen_sandbox::running_as_root();
+    let settings = config(&[]).unwrap().sandbox;
+    assert_eq!(settings.disk_mb, 2048);
+    if root {
+        // A root redgreen always maps the sandbox to someone unprivileged.
+        let identity = settings.identity.unwrap();
+        assert!(identity.uid != 0 && identity.gid != 0, "{identity:?}");
+        let named = config(&[("REDGREEN_SANDBOX_USER", "4321:4322")]).unwrap();
+        let identity = named.sandbox.identity.unwrap();
+        assert_eq!((identity.uid, identity.gid), (4321, 4322));
+        for root_user in ["0:0", "4321:0", "root"] {
+            assert_eq!(
+                invalid_key(config(&[("REDGREEN_SANDBOX_USER", root_user)])),
+                "REDGREEN_SANDBOX_USER",
+                "{root_user}"
+            );
+        }
+        assert_eq!(
+            invalid_key(config(&[("REDGREEN_SANDBOX_USER", "no-such-account-xyz")])),
+            "REDGREEN_SANDBOX_USER"
+        );
+    } else {
+        assert_eq!(settings.identity, None);
+        assert_eq!(
+            invalid_key(config(&[("REDGREEN_SANDBOX_USER", "4321:4322")])),
+            "REDGREEN_SANDBOX_USER"
+        );
+    }
+    assert_eq!(
+        config(&[("REDGREEN_SANDBOX_DISK_MB", "0")])
+            .unwrap()
+            .sandbox
+            .disk_mb,
+        0
+    );
+    assert_eq!(
+        invalid_key(config(&[("REDGREEN_SANDBOX_DISK_MB", "8")])),
+        "REDGREEN_SANDBOX_DISK_MB"
+    );
+}
