@@ -34,8 +34,8 @@ const SET_ID_BITS: u32 = 0o6000;
 /// A workspace handed over for one run; [`WorkspaceHandover::take_back`] cleans it.
 pub(crate) struct WorkspaceHandover {
     workspace: PathBuf,
-    /// The top-level `.git` before the run (device and inode), if there was one.
-    git_before: Option<(u64, u64)>,
+    /// The top-level `.git` before the run, if there was one.
+    git_before: Option<GitIdentity>,
 }
 
 impl WorkspaceHandover {
@@ -89,11 +89,21 @@ impl WorkspaceHandover {
     }
 }
 
-/// The top-level `.git`'s device and inode, when there is one (a symlink counts as itself).
-fn git_identity(workspace: &Path) -> Option<(u64, u64)> {
-    fs::symlink_metadata(workspace.join(".git"))
-        .ok()
-        .map(|metadata| (metadata.dev(), metadata.ino()))
+/// What tells the top-level `.git` apart from any other entry by that name (a symlink counts
+/// as itself): its device and inode, and, because a freed inode number is soon given to the
+/// next new file, its type and the time its inode last changed.
+type GitIdentity = (u64, u64, u32, i64, i64);
+
+fn git_identity(workspace: &Path) -> Option<GitIdentity> {
+    fs::symlink_metadata(workspace.join(".git")).ok().map(|m| {
+        (
+            m.dev(),
+            m.ino(),
+            m.mode() & libc::S_IFMT,
+            m.ctime(),
+            m.ctime_nsec(),
+        )
+    })
 }
 
 fn hand_over(workspace: &Path, identity: HostIdentity) -> io::Result<()> {
