@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod contents;
 pub mod issues;
+pub mod marked_comment;
 pub mod permission;
 pub mod protection;
 pub mod pulls;

@@ -11,6 +11,8 @@ mod config;
 mod doctor;
 #[path = "github/guard.rs"]
 mod guard;
+#[path = "github/marked_comment.rs"]
+mod marked_comment;
 #[path = "github/no_merge_calls.rs"]
 mod no_merge_calls;
 #[path = "github/rest.rs"]

@@ -2,11 +2,13 @@
 //! the intake queued with the denied delivery.
 //!
 //! At most one per delivery without stored state: the comment carries a marker naming the
-//! delivery, looked for before posting, so a task run again after a crash or a lost lease
-//! finds its own comment instead of posting a second one. (A redelivery queues no task.)
+//! delivery, looked for before posting (`redgreen-github`'s marked comment, posted once), so
+//! a task run again after a crash or a lost lease finds its own comment instead of posting a
+//! second one. (A redelivery queues no task.)
 
 use redgreen_core::InstallationId;
 use redgreen_core::webhook::Target;
+use redgreen_github::rest::marked_comment::{CommentPlace, WriteMode, Written};
 use redgreen_github::{GitHubClient, GitHubError, RepoName};
 use redgreen_server::trigger::DenialReply;
 
@@ -32,17 +34,18 @@ pub async fn post_denial_reply(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let marker = format!("<!-- redgreen:denied delivery={delivery} -->");
-    let posted = repo
-        .list_issue_comments(number)
-        .await?
-        .iter()
-        .any(|comment| comment.body.as_deref().is_some_and(|b| b.contains(&marker)));
-    if posted {
+    let written = repo
+        .write_marked_comment(
+            CommentPlace::Conversation(number),
+            &marker,
+            &format!("{}\n\n{marker}", reply.body),
+            WriteMode::Once,
+        )
+        .await?;
+    if !matches!(written, Written::Created(_)) {
         tracing::info!(delivery = %reply.delivery, "the denial reply is already posted");
         return Ok(false);
     }
-    repo.create_issue_comment(number, &format!("{}\n\n{marker}", reply.body))
-        .await?;
     tracing::info!(
         delivery = %reply.delivery,
         repository = %reply.repository,

@@ -2,8 +2,8 @@
 //!
 //! Publishing is idempotent, step by step: the push is a fast-forward of the run's own branch
 //! (rebuilt with the same commit ids, it pushes nothing new), the pull request is looked up by
-//! its head branch before one is opened, and the plan comment carries a marker that is looked
-//! for before posting.
+//! its head branch before one is opened, and the plan, recommendation and follow-up comments
+//! carry a marker that is looked for before posting (`redgreen-github`'s marked comment).
 
 use std::path::Path;
 
@@ -15,6 +15,7 @@ use redgreen_git::{BotIdentity, GitError, RepoCache, Workspace};
 use redgreen_github::rest::checks::{
     AnnotationLevel, CheckConclusion, CheckOutput, CheckStatus, NewCheckRun,
 };
+use redgreen_github::rest::marked_comment::{CommentPlace, WriteMode};
 use redgreen_github::rest::pulls::NewPullRequest;
 use redgreen_github::{GitHubClient, GitHubError, RepoClient, RepoName, params};
 use secrecy::SecretString;
@@ -168,42 +169,26 @@ impl GitHubForge {
         .await
     }
 
-    /// Replies `body` in the thread of review comment `comment` once: a review comment with
-    /// the same marker is looked for first.
-    async fn reply_once(&self, comment: i64, marker: &str, body: &str) -> Result<(), AgentError> {
-        let rest = self.rest();
-        let number = self.number();
-        let comments = rest
-            .list_review_comments(number)
-            .await
-            .map_err(github_error)?;
-        if comments.iter().any(|c| c.body.contains(marker)) {
-            return Ok(());
-        }
-        rest.reply_to_review_comment(number, u64::try_from(comment).unwrap_or_default(), body)
+    /// Posts `body`, which carries `marker`, once at `place`: a comment with the same marker
+    /// (for a thread reply, any review comment of the pull request) is looked for first.
+    async fn post_once(
+        &self,
+        place: CommentPlace,
+        marker: &str,
+        body: &str,
+    ) -> Result<(), AgentError> {
+        self.rest()
+            .write_marked_comment(place, marker, body, WriteMode::Once)
             .await
             .map_err(github_error)?;
         Ok(())
     }
 
-    /// Posts `body` on the issue once: a comment with the same marker is looked for first.
+    /// Posts `body` on the issue once, after a first line holding `marker`.
     async fn comment_once(&self, marker: &str, body: &str) -> Result<(), AgentError> {
-        let rest = self.rest();
-        let number = self.number();
-        let comments = rest
-            .list_issue_comments(number)
+        let place = CommentPlace::Conversation(self.number());
+        self.post_once(place, marker, &format!("{marker}\n{body}"))
             .await
-            .map_err(github_error)?;
-        if comments
-            .iter()
-            .any(|comment| comment.body.as_deref().is_some_and(|b| b.contains(marker)))
-        {
-            return Ok(());
-        }
-        rest.create_issue_comment(number, &format!("{marker}\n{body}"))
-            .await
-            .map_err(github_error)?;
-        Ok(())
     }
 }
 
@@ -302,7 +287,11 @@ impl Forge for GitHubForge {
                 );
                 match self.request.comment {
                     Some(CommentRef::Review(comment)) => {
-                        self.reply_once(comment, &marker, &reply).await?;
+                        let place = CommentPlace::ReviewThread {
+                            pull: self.number(),
+                            comment: u64::try_from(comment).unwrap_or_default(),
+                        };
+                        self.post_once(place, &marker, &reply).await?;
                     }
                     _ => self.comment_once(&marker, &reply).await?,
                 }

@@ -3,12 +3,14 @@
 //!
 //! Both are idempotent without stored state, so a run resumed after a crash never posts
 //! twice: GitHub answers a repeated reaction with the existing one, and the progress comment
-//! carries a marker naming the run, which is looked for before a new comment is created.
+//! carries a marker naming the run, which is looked for before a new comment is created
+//! (`redgreen-github`'s marked comment, upserted: edited only when its text changes).
 
 use redgreen_core::machine::Machine;
 use redgreen_core::webhook::{CommentRef, RunRequest, Target};
 use redgreen_core::{RunId, RunState};
 use redgreen_github::models::reactions::ReactionContent;
+use redgreen_github::rest::marked_comment::{CommentPlace, WriteMode};
 use redgreen_github::{GitHubClient, GitHubError, RepoClient, RepoName};
 use redgreen_store::RunRecord;
 
@@ -41,20 +43,15 @@ impl GitHubProgress {
             .repo(run.installation, RepoName::parse(&run.repository)?);
         let marker = marker(run.id);
         let body = progress_body(run, machine, &self.bot_name, &marker);
-        let existing = repo
-            .list_issue_comments(number)
-            .await?
-            .into_iter()
-            .find(|comment| comment.body.as_deref().is_some_and(|b| b.contains(&marker)));
-        match existing {
-            Some(comment) => {
-                repo.edit_issue_comment(comment.id.0, &body).await?;
-            }
-            None => {
-                acknowledge(&repo, &request, number).await?;
-                repo.create_issue_comment(number, &body).await?;
-            }
+        let comment = repo
+            .find_marked_comment(CommentPlace::Conversation(number), &marker)
+            .await?;
+        if comment.found().is_none() {
+            // The 👀 comes before the comment: a crash in between leaves no comment, so the
+            // run's next publish reacts again (GitHub keeps one reaction) and then posts.
+            acknowledge(&repo, &request, number).await?;
         }
+        comment.write(&body, WriteMode::Upsert).await?;
         Ok(())
     }
 }

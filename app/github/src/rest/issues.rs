@@ -1,5 +1,5 @@
-//! Issues and issue comments: read an issue, open one, and the progress comment that is
-//! created once and then edited in place.
+//! Issues and issue comments: read an issue, open one, and list, create and edit its comments
+//! (a comment found again by its marker is `marked_comment.rs`).
 
 use octocrab::models::issues::{Comment, Issue};
 use serde_json::json;
