@@ -42,7 +42,7 @@ SERVER_WORKERS=${SERVER_WORKERS:-2}
 SWEEP_RATES=${SWEEP_RATES:-50 100 200 300 400 500}
 SWEEP_QUEUE=${SWEEP_QUEUE:-1 1,4 2,8 8,16 16}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-PAYLOAD=${PAYLOAD:-../shared/github/webhook-examples/issue_comment/created.payload.json}
+PAYLOAD=${PAYLOAD:-testdata/github/webhook-examples/issue_comment/created.payload.json}
 OUT=${OUT:-$(mktemp -d -t redgreen-bench.XXXXXX)}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 

@@ -59,7 +59,10 @@ pub struct IntakeArgs {
     /// The GitHub example payload the deliveries are built from.
     #[arg(
         long,
-        default_value = "../shared/github/webhook-examples/issue_comment/created.payload.json"
+        default_value = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testdata/github/webhook-examples/issue_comment/created.payload.json"
+        )
     )]
     payload: PathBuf,
     /// How many installations (tenants) the deliveries are spread over.

@@ -89,7 +89,10 @@ pub struct QueueArgs {
     /// The GitHub example payload `--source delivery` builds its deliveries from.
     #[arg(
         long,
-        default_value = "../shared/github/webhook-examples/issue_comment/created.payload.json"
+        default_value = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testdata/github/webhook-examples/issue_comment/created.payload.json"
+        )
     )]
     payload: PathBuf,
 }

@@ -19,7 +19,7 @@ use crate::state::AppState;
 /// delivery refused before its signature was checked). A closed set, so that whoever sends
 /// deliveries (even signed ones: a leaked secret, a misconfigured sender) cannot grow the
 /// label's cardinality, and the metrics' memory, with made-up event names. These are the
-/// events redgreen routes or subscribes to (shared/github/webhook-examples).
+/// events redgreen routes or subscribes to (testdata/github/webhook-examples).
 const KNOWN_EVENTS: [&str; 10] = [
     "check_run",
     "check_suite",

@@ -1,5 +1,5 @@
 //! The GitHub REST contract the stand-in holds every request to: operations from
-//! `../shared/github/rest-openapi-subset.json`, their path templates, query parameters and
+//! `testdata/github/rest-openapi-subset.json`, their path templates, query parameters and
 //! request-body schemas (OpenAPI 3.0, converted to JSON Schema draft 4 for `jsonschema`).
 
 use std::collections::BTreeMap;
@@ -10,10 +10,10 @@ use serde_json::{Map, Value, json};
 
 use crate::error::TestkitError;
 
-/// Where the subset lives, relative to this crate (the shared data sits beside the repo).
+/// Where the subset lives, relative to this crate (`testdata/` at the repository's root).
 fn spec_path() -> String {
     format!(
-        "{}/../../../shared/github/rest-openapi-subset.json",
+        "{}/../../testdata/github/rest-openapi-subset.json",
         env!("CARGO_MANIFEST_DIR")
     )
 }

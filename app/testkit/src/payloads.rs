@@ -1,4 +1,4 @@
-//! Webhook payloads built from GitHub's real examples (`../shared/github/webhook-examples`,
+//! Webhook payloads built from GitHub's real examples (`testdata/github/webhook-examples`,
 //! from octokit/webhooks), patched with the test's installation, repository, issue and
 //! comment. Starting from the real example keeps every field GitHub sends, so a parser that
 //! passes here parses what GitHub delivers.
@@ -11,7 +11,7 @@ use crate::resources::user_id;
 /// The directory holding the examples (`<event>/<action>...payload.json`).
 pub fn examples_dir() -> String {
     format!(
-        "{}/../../../shared/github/webhook-examples",
+        "{}/../../testdata/github/webhook-examples",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -21,7 +21,7 @@ const SECRET: &str = "bench-test-secret";
 
 const PAYLOAD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/github/webhook-examples/issue_comment/created.payload.json"
+    "/../testdata/github/webhook-examples/issue_comment/created.payload.json"
 );
 
 #[derive(Default)]

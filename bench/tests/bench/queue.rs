@@ -64,7 +64,7 @@ async fn delivery_source_records_what_the_webhook_intake_records() {
     let url = format!("sqlite://{}", dir.path().join("queue.db").display());
     let payload = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/github/webhook-examples/issue_comment/created.payload.json"
+        "/../testdata/github/webhook-examples/issue_comment/created.payload.json"
     );
 
     let report = bench_json(&[

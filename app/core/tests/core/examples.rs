@@ -1,4 +1,4 @@
-//! The real webhook payloads in `shared/github/webhook-examples`, and ways to adapt them.
+//! The real webhook payloads in `testdata/github/webhook-examples`, and ways to adapt them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub const HANDLED_EVENTS: [&str; 9] = [
 ];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/github/webhook-examples")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/github/webhook-examples")
 }
 
 /// Every example of `event`, as (file name, raw bytes), sorted by name.

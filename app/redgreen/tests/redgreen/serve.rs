@@ -59,7 +59,7 @@ async fn wait_with_timeout(child: Child, timeout: Duration) -> Output {
 fn issue_comment_payload(comment_id: i64) -> Vec<u8> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/github/webhook-examples/issue_comment/created.payload.json"
+        "/../../testdata/github/webhook-examples/issue_comment/created.payload.json"
     );
     let mut payload: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -194,10 +194,10 @@ impl Reply {
     }
 }
 
-/// One of the real payloads in `shared/github/webhook-examples`.
+/// One of the real payloads in `testdata/github/webhook-examples`.
 pub fn example(name: &str) -> Value {
     let path = format!(
-        "{}/../../../shared/github/webhook-examples/{name}",
+        "{}/../../testdata/github/webhook-examples/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
