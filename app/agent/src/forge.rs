@@ -12,7 +12,7 @@ use redgreen_core::run::RunKind;
 use redgreen_core::work::{IssueText, Published};
 
 use crate::error::AgentError;
-use crate::executor::RunSpec;
+use crate::run_spec::RunSpec;
 
 /// What a run publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@
 //! itself holds no credentials.
 
 mod conversation;
+mod diff;
 mod error;
 mod evidence;
 mod executor;
@@ -16,13 +17,17 @@ mod forge;
 mod pr_body;
 mod prompt;
 mod recommendation;
+mod run_spec;
+mod settings;
 mod verdict;
 
 pub use conversation::ConversationLimits;
 pub use error::AgentError;
 pub use evidence::TestEvidence;
-pub use executor::{AgentSettings, PhaseExecutor, RunSpec};
+pub use executor::PhaseExecutor;
 pub use forge::{Annotation, CheckReport, Forge, Publication};
-pub use pr_body::render_pr_body;
+pub use pr_body::{check_report, render_pr_body};
 pub use prompt::ModelPhase;
+pub use run_spec::RunSpec;
+pub use settings::AgentSettings;
 pub use verdict::{judge_green, judge_red, outcome_of};

@@ -15,8 +15,8 @@ use redgreen_git::{FileDiff, Hunk};
 use redgreen_indexer::Impact;
 use serde_json::json;
 
-use crate::executor::RunSpec;
 use crate::forge::{Annotation, CheckReport};
+use crate::run_spec::RunSpec;
 
 /// The check run on fix and follow-up PRs.
 pub const TDD_CHECK: &str = "redgreen/tdd";

@@ -13,7 +13,7 @@ use serde_json::json;
 use tracing::{info, warn};
 
 use crate::error::AgentError;
-use crate::executor::RunSpec;
+use crate::run_spec::RunSpec;
 
 /// The ADR's title; its slug names the branch and the files.
 pub(crate) const ADR_TITLE: &str = "Technology stack";

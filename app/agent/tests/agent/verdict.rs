@@ -1,0 +1,243 @@
+//! `judge_red` and `judge_green`, case by case: what holds, and what each rejection tells the
+//! model.
+
+use redgreen_agent::{judge_green, judge_red};
+use redgreen_core::work::TestOutcome::{Errored, Failed, Passed, Skipped};
+use redgreen_core::work::TestSummary;
+
+use super::fixtures::{
+    EXISTING_TEST, RED_TEST, baseline, green_suite, names, red_run, summary, timed_out, unparsed,
+};
+
+/// `Ok` when the verdict must hold; otherwise the phrases the rejection must contain.
+type Expected = Result<(), &'static [&'static str]>;
+
+fn check(name: &str, verdict: Result<(), String>, expected: Expected) {
+    match (verdict, expected) {
+        (Ok(()), Ok(())) => {}
+        (Ok(()), Err(phrases)) => {
+            panic!("case {name:?}: expected a rejection mentioning {phrases:?}, but it held")
+        }
+        (Err(evidence), Ok(())) => {
+            panic!("case {name:?}: expected it to hold, but it was rejected:\n{evidence}")
+        }
+        (Err(evidence), Err(phrases)) => {
+            for phrase in phrases {
+                assert!(
+                    evidence.contains(phrase),
+                    "case {name:?}: the rejection does not mention {phrase:?}:\n{evidence}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn judge_red_cases() {
+    let assertion = "AssertionError: assert -1 == 5";
+    let cases: Vec<(&str, TestSummary, Vec<String>, Expected)> = vec![
+        (
+            "the named test fails on an assertion",
+            red_run(),
+            names(&[RED_TEST]),
+            Ok(()),
+        ),
+        (
+            "named by its function name only",
+            red_run(),
+            names(&["test_add_small_numbers"]),
+            Ok(()),
+        ),
+        (
+            "named in dotted form",
+            red_run(),
+            names(&["tests.test_calc.test_add_small_numbers"]),
+            Err(&["is not among the tests"]),
+        ),
+        (
+            "no test named",
+            red_run(),
+            names(&[]),
+            Err(&["named no tests"]),
+        ),
+        (
+            "the run timed out",
+            timed_out(red_run()),
+            names(&[RED_TEST]),
+            Err(&["timed out after 20 ms", "make the new tests fast"]),
+        ),
+        (
+            "the named test passes on the base commit",
+            red_run(),
+            names(&[EXISTING_TEST]),
+            Err(&[
+                "`tests/test_calc.py::test_sub` passes on the base commit",
+                "`python -m pytest -q`, exit code 1",
+            ]),
+        ),
+        (
+            "the named test was skipped",
+            summary(&[(RED_TEST, Skipped)], ""),
+            names(&[RED_TEST]),
+            Err(&["was skipped"]),
+        ),
+        (
+            "the named test errored",
+            summary(
+                &[(RED_TEST, Errored)],
+                "ERROR collecting tests/test_calc.py",
+            ),
+            names(&[RED_TEST]),
+            Err(&["did not run to a verdict"]),
+        ),
+        (
+            "the named test was not reported",
+            red_run(),
+            names(&["tests/test_calc.py::test_mul"]),
+            Err(&["`tests/test_calc.py::test_mul` is not among the tests"]),
+        ),
+        (
+            "it fails, but because the file does not load",
+            summary(&[(RED_TEST, Failed)], "SyntaxError: invalid syntax"),
+            names(&[RED_TEST]),
+            Err(&["load error (`SyntaxError`)"]),
+        ),
+        (
+            "one of two named tests passes",
+            red_run(),
+            names(&[RED_TEST, EXISTING_TEST]),
+            Err(&["`tests/test_calc.py::test_sub` passes on the base commit"]),
+        ),
+        (
+            "two named tests both fail",
+            summary(
+                &[
+                    (RED_TEST, Failed),
+                    ("tests/test_calc.py::test_add_zero", Failed),
+                ],
+                assertion,
+            ),
+            names(&[RED_TEST, "tests/test_calc.py::test_add_zero"]),
+            Ok(()),
+        ),
+    ];
+    for (name, run, tests, expected) in cases {
+        check(name, judge_red(&run, &tests), expected);
+    }
+}
+
+#[test]
+fn judge_green_cases() {
+    let named_green = summary(&[(RED_TEST, Passed)], "");
+    /// (case, the named tests' run, the suite's, the baseline, the named tests, verdict)
+    type Case = (
+        &'static str,
+        TestSummary,
+        TestSummary,
+        TestSummary,
+        Vec<String>,
+        Expected,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "the named test passes and nothing else broke",
+            named_green.clone(),
+            green_suite(),
+            baseline(),
+            names(&[RED_TEST]),
+            Ok(()),
+        ),
+        (
+            "named by its function name only",
+            named_green.clone(),
+            green_suite(),
+            baseline(),
+            names(&["test_add_small_numbers"]),
+            Ok(()),
+        ),
+        (
+            "the named test still fails",
+            summary(&[(RED_TEST, Failed)], "AssertionError: assert -1 == 5"),
+            green_suite(),
+            baseline(),
+            names(&[RED_TEST]),
+            Err(&[
+                "still does not pass (Failed)",
+                "== 1 failed, 1 passed in 0.02s ==",
+            ]),
+        ),
+        (
+            "the named test did not run",
+            TestSummary::default(),
+            green_suite(),
+            baseline(),
+            names(&[RED_TEST]),
+            Err(&["did not run"]),
+        ),
+        (
+            "a test that passed on the base commit fails",
+            named_green.clone(),
+            summary(
+                &[(EXISTING_TEST, Failed), (RED_TEST, Passed)],
+                "assert 5 == 1",
+            ),
+            baseline(),
+            names(&[RED_TEST]),
+            Err(&["no longer pass: `tests/test_calc.py::test_sub`"]),
+        ),
+        (
+            "a test that passed on the base commit disappears",
+            named_green.clone(),
+            summary(&[(RED_TEST, Passed)], ""),
+            baseline(),
+            names(&[RED_TEST]),
+            Err(&["no longer pass: `tests/test_calc.py::test_sub`"]),
+        ),
+        (
+            "a test that already failed on the base commit still fails",
+            named_green.clone(),
+            summary(&[(EXISTING_TEST, Failed), (RED_TEST, Passed)], "flaky"),
+            summary(&[(EXISTING_TEST, Failed)], "flaky"),
+            names(&[RED_TEST]),
+            Ok(()),
+        ),
+        (
+            "the suite timed out",
+            named_green.clone(),
+            timed_out(green_suite()),
+            baseline(),
+            names(&[RED_TEST]),
+            Err(&["a test run timed out"]),
+        ),
+        (
+            "an unreadable suite that passed before now fails",
+            named_green.clone(),
+            unparsed(Some(2)),
+            unparsed(Some(0)),
+            names(&[RED_TEST]),
+            Err(&[
+                "the suite passed on the base commit and now exits with 2",
+                "make test",
+            ]),
+        ),
+        (
+            "an unreadable suite that was killed",
+            named_green.clone(),
+            unparsed(None),
+            unparsed(Some(0)),
+            names(&[RED_TEST]),
+            Err(&["now exits with none (killed)"]),
+        ),
+        (
+            "an unreadable suite that passes",
+            named_green,
+            unparsed(Some(0)),
+            unparsed(Some(0)),
+            names(&[RED_TEST]),
+            Ok(()),
+        ),
+    ];
+    for (name, named, suite, base, tests, expected) in cases {
+        check(name, judge_green(&named, &suite, &base, &tests), expected);
+    }
+}
