@@ -7,7 +7,8 @@
 //! 1. `namespaces` (host PID namespace): unshares user, mount, PID, network, IPC and UTS
 //!    namespaces; its uid and gid maps make the sandbox's user (uid 1000 inside) the
 //!    unprivileged host identity (written by a root supervisor, which also keeps host root as
-//!    the namespace's root; a non-root supervisor's helper maps its own ids); starts `init`, and
+//!    the namespace's root; a non-root supervisor's helper maps its own ids to root, and init
+//!    later maps uid 1000 onto them in a nested namespace); starts `init`, and
 //!    builds the part of the new root that every run shares (`rootfs.rs`), all before the
 //!    run when the helper is prepared ahead (`SandboxConfig::prepared_helper`). At the run it
 //!    adds the run's parts to the root (workspace, `/tmp`, the egress socket), passes init's

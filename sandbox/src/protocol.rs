@@ -81,6 +81,10 @@ pub(crate) struct LaunchConfig {
     pub landlock_required: bool,
     /// Refuse to exec when the seccomp filter cannot be installed.
     pub seccomp_required: bool,
+    /// The supervisor is not root and mapped no sandbox user: the namespace's only id is the
+    /// supervisor's own, as root, so the command's uid 1000 comes from a nested user namespace
+    /// mapping it onto that root.
+    pub nested_user_namespace: bool,
     /// The loopback port of the egress relay (proxy phase): `AF_INET` and `AF_INET6` sockets
     /// are allowed and TCP may connect to this port only. `None` (agent phase): every socket
     /// family but `AF_UNIX` is denied and so is all TCP.

@@ -253,6 +253,7 @@ impl Sandbox {
                 nproc_fallback: cgroup.is_none().then_some(u64::from(request.limits.pids)),
                 landlock_required: required(Protection::Landlock),
                 seccomp_required: required(Protection::Seccomp),
+                nested_user_namespace: self.config.host_identity.is_none(),
                 // Set by init once the relay listens.
                 relay_port: None,
             },

@@ -9,6 +9,7 @@
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
+use nix::sched::{CloneFlags, unshare};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::unistd::{Gid, Pid, Uid, getuid, setgroups, setresgid, setresuid};
 use rustix::thread::{
@@ -16,6 +17,7 @@ use rustix::thread::{
     remove_capability_from_bounding_set, set_capabilities,
 };
 
+use super::namespaces::write_proc_self;
 use super::{ControlSocket, landlock_rules, seccomp_filter};
 use crate::Protection;
 use crate::config::SANDBOX_UID;
@@ -53,6 +55,14 @@ pub(super) fn drop_privileges(config: &LaunchConfig) -> Result<(), String> {
     if let Some(nproc) = config.nproc_fallback {
         set_rlimit(Resource::RLIMIT_NPROC, nproc)?;
     }
+    if config.nested_user_namespace {
+        // A non-root supervisor's namespace maps only its own id (as root): the sandbox's
+        // user is that id again, seen as uid 1000 from a namespace nested in it.
+        unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| format!("unshare(user): {e}"))?;
+        write_proc_self("setgroups", "deny")?;
+        write_proc_self("uid_map", &format!("{SANDBOX_UID} 0 1"))?;
+        write_proc_self("gid_map", &format!("{SANDBOX_UID} 0 1"))?;
+    }
     // Needs CAP_SETPCAP, so before the identity changes.
     drop_bounding_set()?;
     let sandbox = Uid::from_raw(SANDBOX_UID);
@@ -65,8 +75,8 @@ pub(super) fn drop_privileges(config: &LaunchConfig) -> Result<(), String> {
         setresgid(group, group, group).map_err(|e| format!("setresgid: {e}"))?;
         setresuid(sandbox, sandbox, sandbox).map_err(|e| format!("setresuid: {e}"))?;
     }
-    // The namespace's creator (a non-root supervisor's case) is the sandbox's user already
-    // but holds every capability in the namespace: clear them.
+    // In a nested namespace the process is the sandbox's user already, and holds every
+    // capability there as its creator: clear them.
     clear_ambient_capability_set().map_err(|e| format!("clearing ambient capabilities: {e}"))?;
     set_capabilities(
         None,

@@ -14,7 +14,6 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, pidfd_open, pidfd_send_signal};
 
 use super::{ControlSocket, HELPER_ARG, STAGE_INIT, STAGE_NAMESPACES, rootfs, setup_failed};
-use crate::config::SANDBOX_UID;
 use crate::protocol::{InitConfig, PrepareMessage, Report, StartMessage};
 
 /// The namespaces this stage creates, in one call so that either all exist or the command
@@ -100,11 +99,12 @@ fn create_and_supervise(control: &ControlSocket) -> Result<i32, String> {
         control.wait_ready()?;
     } else {
         // An unprivileged process may map exactly its own ids, once, after denying
-        // setgroups: they become the sandbox's user, which holds every capability in the
-        // namespace it created until init gives them up.
+        // setgroups. It maps them to root here, so that init, an exec away, keeps its
+        // capabilities in the namespace; init maps the sandbox's user onto that root in a
+        // nested namespace of its own when it gives them up (`launch.rs`).
         write_proc_self("setgroups", "deny")?;
-        write_proc_self("uid_map", &format!("{SANDBOX_UID} {uid} 1"))?;
-        write_proc_self("gid_map", &format!("{SANDBOX_UID} {gid} 1"))?;
+        write_proc_self("uid_map", &format!("0 {uid} 1"))?;
+        write_proc_self("gid_map", &format!("0 {gid} 1"))?;
     }
     // The root is prepared while init is being executed and started.
     let early_init = if prepare.start_init_early {
@@ -219,7 +219,7 @@ fn supervise(
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
-fn write_proc_self(file: &str, contents: &str) -> Result<(), String> {
+pub(super) fn write_proc_self(file: &str, contents: &str) -> Result<(), String> {
     std::fs::write(format!("/proc/self/{file}"), contents)
         .map_err(|e| format!("writing /proc/self/{file}: {e}"))
 }
