@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::Args;
-use redgreen::github_permissions::GitHubPermissions;
-use redgreen::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
+use redgreen::github::permissions::GitHubPermissions;
+use redgreen::github::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
 use redgreen_core::{Command, InstallationId};
 use redgreen_github::{GitHubClient, GitHubConfig};
 use redgreen_policy::{Permission, PolicyEngine, TriggerRequest};

@@ -46,14 +46,14 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Recommend a technology stack: a MADR 4 ADR and an infrastructure spec, from
     /// constraints, deterministically.
-    Recommend(crate::recommend_cli::RecommendArgs),
+    Recommend(crate::commands::recommend::RecommendArgs),
     /// The no-egress sandbox that repository code runs in.
     Sandbox {
         #[command(subcommand)]
         command: SandboxCommand,
     },
     #[command(flatten)]
-    CodeIndex(crate::code_index::CodeIndexCommand),
+    CodeIndex(crate::commands::code_index::CodeIndexCommand),
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use redgreen::run_driver::RunDriver;
-use redgreen::worker_pool::TaskHandler;
+use redgreen::runtime::run_driver::RunDriver;
+use redgreen::runtime::worker_pool::TaskHandler;
 use redgreen_core::InstallationId;
 use redgreen_core::webhook::Target;
 use redgreen_github::{GitHubClient, GitHubConfig};

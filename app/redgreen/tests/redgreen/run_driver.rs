@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use redgreen::run_driver::{PhaseRunner, RunDriver};
-use redgreen::worker_pool::{TaskError, TaskHandler};
+use redgreen::runtime::run_driver::{PhaseRunner, RunDriver};
+use redgreen::runtime::worker_pool::{TaskError, TaskHandler};
 use redgreen_core::machine::{Event, Failure, Machine, PhaseOutput};
 use redgreen_core::work::{
     BudgetLimits, GreenProof, IssueText, PatchWork, Prepared, Published, RedProof, TestSummary,

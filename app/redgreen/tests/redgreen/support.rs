@@ -287,7 +287,7 @@ impl Drop for ServeProcess {
 /// A phase runner for tests whose tasks never reach a phase of a run.
 pub struct NoPhases;
 
-impl redgreen::run_driver::PhaseRunner for NoPhases {
+impl redgreen::runtime::run_driver::PhaseRunner for NoPhases {
     async fn run_phase(
         &self,
         run: &redgreen_store::RunRecord,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use redgreen::worker_pool::{PoolConfig, TaskError, TaskHandler, WorkerPool};
+use redgreen::runtime::worker_pool::{PoolConfig, TaskError, TaskHandler, WorkerPool};
 use redgreen_server::Metrics;
 use redgreen_store::{LeasedTask, RetryPolicy, Store, TaskRecord, TaskState};
 use tokio_util::sync::CancellationToken;

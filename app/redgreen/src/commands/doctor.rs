@@ -11,8 +11,8 @@ use redgreen_store::Store;
 
 use crate::cli::DoctorArgs;
 use crate::config::Config;
-use crate::protection_doctor::check_repository;
-use crate::serve::github_client;
+use crate::github::protection_doctor::check_repository;
+use crate::runtime::serve::github_client;
 
 /// Exit 0 when protected, 1 when not; errors are the caller's (exit 2).
 pub async fn run(config: &Config, args: &DoctorArgs) -> anyhow::Result<ExitCode> {

@@ -1,5 +1,7 @@
 //! `redgreen sandbox run`: one command in the no-egress sandbox, from the command line.
 
+pub mod capped_copy;
+
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,8 +12,8 @@ use redgreen_sandbox::{
     AllowedHost, Limits, Network, RunRequest, Sandbox, SandboxConfig, detect_toolchains,
 };
 
-use crate::capped_copy::CappedCopy;
 use crate::cli::{SandboxNet, SandboxRunArgs};
+use crate::commands::sandbox_run::capped_copy::CappedCopy;
 use crate::config::Sources;
 
 /// Runs the command `args` names and exits like it (124 when timed out, 137 when killed for

@@ -3,7 +3,8 @@
 //! changed files are parsed; a stale or corrupt index is rebuilt).
 //!
 //! Wiring: a `#[command(flatten)] CodeIndex(code_index::CodeIndexCommand)` variant in
-//! `cli::Command`, and `Command::CodeIndex(c) => code_index::run(c, &config.data_dir)` in main.
+//! `cli::Command`, and `Command::CodeIndex(c) => code_index::run(c, &config.data_dir)` in
+//! `commands::main`.
 
 use std::path::{Path, PathBuf};
 

@@ -15,11 +15,11 @@ use redgreen_server::trigger::DenialReply;
 use redgreen_store::{LeasedTask, NewTask, RunRecord, RunTransition, Scope, Store};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::denial_reply::post_denial_reply;
+use crate::github::denial_reply::post_denial_reply;
+use crate::github::progress::GitHubProgress;
+use crate::github::protection_doctor::check_repository;
 use crate::now;
-use crate::progress::GitHubProgress;
-use crate::protection_doctor::check_repository;
-use crate::worker_pool::{TaskError, TaskHandler};
+use crate::runtime::worker_pool::{TaskError, TaskHandler};
 
 /// Runs looked at to find the latest run of an issue or PR for a control command.
 const CONTROL_LOOKBACK: i64 = 500;

@@ -13,14 +13,14 @@ use redgreen_store::Store;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::agent_phases::AgentPhases;
-use crate::agent_setup::{agent_settings, sandbox_tests};
 use crate::config::Config;
-use crate::github_permissions::GitHubPermissions;
-use crate::progress::GitHubProgress;
-use crate::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
-use crate::run_driver::RunDriver;
-use crate::worker_pool::{PoolConfig, WorkerPool};
+use crate::github::permissions::GitHubPermissions;
+use crate::github::progress::GitHubProgress;
+use crate::github::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
+use crate::runtime::agent_phases::AgentPhases;
+use crate::runtime::agent_setup::{agent_settings, sandbox_tests};
+use crate::runtime::run_driver::RunDriver;
+use crate::runtime::worker_pool::{PoolConfig, WorkerPool};
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     config.create_data_dir().with_context(|| {

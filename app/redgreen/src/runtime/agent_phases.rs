@@ -9,8 +9,8 @@ use redgreen_git::RepoCache;
 use redgreen_github::{GitHubClient, RepoName};
 use redgreen_store::RunRecord;
 
-use crate::github_forge::GitHubForge;
-use crate::run_driver::PhaseRunner;
+use crate::github::forge::GitHubForge;
+use crate::runtime::run_driver::PhaseRunner;
 
 /// Runs phases with the model, the sandbox and GitHub.
 pub struct AgentPhases {

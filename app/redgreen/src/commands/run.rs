@@ -2,6 +2,8 @@
 //! same state machine and phase executor as `redgreen serve`; the checkpoint lives in memory
 //! and the result is a branch in the repository and a PR-body file.
 
+pub mod local_forge;
+
 use std::collections::VecDeque;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,10 +14,10 @@ use redgreen_core::machine::{Effect, Event, Machine, step};
 use redgreen_core::{RunId, RunKind, RunState};
 use serde_json::json;
 
-use crate::agent_setup::{agent_settings, sandbox_tests};
 use crate::cli::RunArgs;
+use crate::commands::run::local_forge::LocalForge;
 use crate::config::Config;
-use crate::local_forge::LocalForge;
+use crate::runtime::agent_setup::{agent_settings, sandbox_tests};
 
 /// Transient failures (a model outage the gateway gave up on is not one) are retried this
 /// many times, with a pause, before the run stops.
