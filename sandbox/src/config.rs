@@ -281,12 +281,6 @@ impl RunRequest {
         }
     }
 
-    /// Lets `token` end the run early (see [`RunRequest::cancel`]).
-    pub fn cancel_with(mut self, token: CancelToken) -> Self {
-        self.cancel = Some(token);
-        self
-    }
-
     /// Appends arguments.
     pub fn args<I, S>(mut self, args: I) -> Self
     where

@@ -193,7 +193,7 @@ fn ensure_commit(
     // reached the remote, so anything but a refused token is taken as "no such commit".
     match fetch(cache, url, &[by_id.as_str()], token) {
         Ok(()) => {}
-        Err(error @ GitError::Unauthorized { .. }) => return Err(error),
+        Err(error) if error.needs_new_token() => return Err(error),
         Err(error) => {
             tracing::info!(repository = %url, commit = %oid, %error, "fetching the commit by id failed");
         }

@@ -8,14 +8,3 @@ pub struct BotIdentity {
     pub name: String,
     pub email: String,
 }
-
-impl BotIdentity {
-    /// The identity GitHub shows as the app's bot account: `<slug>[bot]` with the noreply
-    /// address built from the bot user's id (`GET /users/<slug>[bot]` gives the id).
-    pub fn github_app(slug: &str, bot_user_id: u64) -> BotIdentity {
-        BotIdentity {
-            name: format!("{slug}[bot]"),
-            email: format!("{bot_user_id}+{slug}[bot]@users.noreply.github.com"),
-        }
-    }
-}

@@ -124,32 +124,6 @@ impl Budget {
     pub(crate) fn add_model_time(&mut self, elapsed: Duration) {
         self.spent.model_ms = self.spent.model_ms.saturating_add(millis(elapsed));
     }
-
-    /// `@redgreen continue`: a fresh allowance on top of what is spent. Spending is kept (it
-    /// is the task's true cost) and each cap becomes what was spent, or the old cap if that is
-    /// higher, plus one `allowance`, so the task gets the whole allowance again however far
-    /// the last call went over. A kind the allowance leaves uncapped becomes uncapped.
-    pub fn refresh(&mut self, allowance: BudgetLimits) {
-        self.limits = BudgetLimits {
-            tokens: allowance.tokens.map(|more| {
-                self.limits
-                    .tokens
-                    .unwrap_or(0)
-                    .max(self.spent.tokens())
-                    .saturating_add(more)
-            }),
-            usd: allowance
-                .usd
-                .map(|more| self.limits.usd.unwrap_or(0.0).max(self.spent.usd) + more),
-            minutes: allowance.minutes.map(|more| {
-                self.limits
-                    .minutes
-                    .unwrap_or(0)
-                    .max(self.spent.wall_ms.div_ceil(60_000))
-                    .saturating_add(more)
-            }),
-        };
-    }
 }
 
 fn millis(elapsed: Duration) -> u64 {

@@ -89,11 +89,6 @@ impl Gateway {
         self.config.provider
     }
 
-    /// The model used when a request names none.
-    pub fn default_model(&self) -> &str {
-        &self.config.model
-    }
-
     /// Sends one turn of the conversation and returns the model's reply.
     ///
     /// The budget is checked first: when it is spent nothing is sent

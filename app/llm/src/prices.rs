@@ -1,5 +1,7 @@
 //! What a model costs, in US dollars per million input and output tokens. A default table of
-//! well-known models is built in; operators override or extend it with TOML:
+//! well-known models is built in. An operator's table, to override or extend it, is TOML
+//! ([`PriceTable::from_toml_str`]; no setting loads one yet, so today only the built-in table
+//! applies):
 //!
 //! ```toml
 //! [models."my-finetune"]

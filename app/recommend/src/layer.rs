@@ -81,11 +81,6 @@ impl Layer {
             Layer::Monitoring => "Monitoring",
         }
     }
-
-    /// The layer a catalog file or JSON names.
-    pub fn from_id(id: &str) -> Option<Layer> {
-        Layer::ALL.into_iter().find(|layer| layer.id() == id)
-    }
 }
 
 impl std::fmt::Display for Layer {

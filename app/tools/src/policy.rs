@@ -70,19 +70,6 @@ impl PhasePolicy {
         }
     }
 
-    /// Any other combination (an MCP server, a follow-up with its own rules).
-    pub fn custom(
-        phase: &'static str,
-        tools: BTreeSet<ToolName>,
-        writes: WriteRule,
-    ) -> PhasePolicy {
-        PhasePolicy {
-            phase,
-            tools,
-            writes,
-        }
-    }
-
     pub fn phase(&self) -> &'static str {
         self.phase
     }

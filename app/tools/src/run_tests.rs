@@ -61,7 +61,6 @@ pub struct SandboxExecutor {
     sandbox: Arc<Sandbox>,
     toolchains: Vec<Toolchain>,
     limits: Limits,
-    env: Vec<(String, String)>,
 }
 
 impl SandboxExecutor {
@@ -70,7 +69,6 @@ impl SandboxExecutor {
             sandbox,
             toolchains: Vec::new(),
             limits: Limits::default(),
-            env: Vec::new(),
         }
     }
 
@@ -83,12 +81,6 @@ impl SandboxExecutor {
     /// Limits of every run; the timeout is each invocation's.
     pub fn with_limits(mut self, limits: Limits) -> SandboxExecutor {
         self.limits = limits;
-        self
-    }
-
-    /// Extra variables for the test command (never secrets: the sandbox gets none).
-    pub fn with_env(mut self, env: Vec<(String, String)>) -> SandboxExecutor {
-        self.env = env;
         self
     }
 }
@@ -104,9 +96,6 @@ impl TestExecutor for SandboxExecutor {
             .env("NO_COLOR", "1")
             .env("CARGO_TERM_COLOR", "never")
             .env("PYTHONDONTWRITEBYTECODE", "1");
-        for (key, value) in &self.env {
-            request = request.env(key.clone(), value.clone());
-        }
         request.limits = Limits {
             timeout: invocation.timeout,
             ..self.limits.clone()

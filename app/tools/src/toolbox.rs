@@ -124,12 +124,6 @@ impl ToolBox {
         })
     }
 
-    /// The test command with its runner known (from [`crate::detect_test_command`]).
-    pub fn with_test_command(mut self, command: TestCommand) -> ToolBox {
-        self.test_command = Some(Arc::new(command));
-        self
-    }
-
     pub fn with_index(mut self, index: Arc<Index>) -> ToolBox {
         self.index = Some(index);
         self

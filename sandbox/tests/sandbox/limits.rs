@@ -54,8 +54,8 @@ fn a_cancel_kills_the_whole_tree_at_once() {
              echo started; sleep 2; touch /workspace/still-running; sleep {marker}"
         ),
         &workspace,
-    )
-    .cancel_with(token.clone());
+    );
+    request.cancel = Some(token.clone());
     request.limits.timeout = Duration::from_secs(120);
     let canceller = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(500));
@@ -75,7 +75,8 @@ fn a_run_cancelled_before_it_starts_runs_nothing() {
     let workspace = tempfile::tempdir().unwrap();
     let token = CancelToken::new();
     token.cancel();
-    let request = sh("touch /workspace/ran", &workspace).cancel_with(token);
+    let mut request = sh("touch /workspace/ran", &workspace);
+    request.cancel = Some(token);
     let result = sandbox().run(&request);
     assert!(matches!(result, Err(SandboxError::Cancelled)), "{result:?}");
     assert!(!workspace.path().join("ran").exists());

@@ -23,7 +23,12 @@ impl Fixture {
     pub fn new() -> Fixture {
         let remote = GitRemote::start(Arc::new(|token: &str| token == LIVE_TOKEN)).unwrap();
         let data = tempfile::tempdir().unwrap();
-        let identity = BotIdentity::github_app("redgreen", 41898282);
+        // As GitHub shows an App's bot account: `<slug>[bot]`, with the noreply address built
+        // from the bot user's id.
+        let identity = BotIdentity {
+            name: "redgreen[bot]".into(),
+            email: "41898282+redgreen[bot]@users.noreply.github.com".into(),
+        };
         let cache = RepoCache::new(data.path().join("repos"), identity.clone());
         Fixture {
             remote,

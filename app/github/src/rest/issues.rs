@@ -46,28 +46,6 @@ impl RepoClient {
             .await
     }
 
-    /// `GET .../issues?state=open`, every page, pull requests left out.
-    pub async fn list_open_issues(&self) -> Result<Vec<Issue>, GitHubError> {
-        let route = self.path("/issues");
-        let route = &route;
-        let issues: Vec<Issue> = self
-            .client
-            .all_pages(
-                self.credential(),
-                "/repos/{owner}/{repo}/issues",
-                |crab, page| async move {
-                    let page = page.to_string();
-                    let query = [("state", "open"), ("per_page", "100"), ("page", &page)];
-                    crab.get(route, Some(&query)).await
-                },
-            )
-            .await?;
-        Ok(issues
-            .into_iter()
-            .filter(|issue| issue.pull_request.is_none())
-            .collect())
-    }
-
     /// `GET .../issues/{n}/comments`, every page (also a pull request's conversation).
     pub async fn list_issue_comments(&self, number: u64) -> Result<Vec<Comment>, GitHubError> {
         let route = self.path(&format!("/issues/{number}/comments"));

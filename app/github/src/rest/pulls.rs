@@ -1,7 +1,6 @@
-//! Pull requests: open one from a redgreen branch, edit it, list, read, list its files.
+//! Pull requests: open one from a redgreen branch, list, read.
 
 use octocrab::models::pulls::PullRequest;
-use octocrab::models::repos::DiffEntry;
 use octocrab::params;
 use redgreen_core::WritableRef;
 
@@ -17,14 +16,6 @@ pub struct NewPullRequest<'a> {
     pub base: &'a str,
     pub body: &'a str,
     pub draft: bool,
-}
-
-/// Changes to a pull request; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct PullRequestUpdate<'a> {
-    pub title: Option<&'a str>,
-    pub body: Option<&'a str>,
-    pub state: Option<params::pulls::State>,
 }
 
 impl RepoClient {
@@ -44,38 +35,6 @@ impl RepoClient {
                         .send()
                         .await
                 },
-            )
-            .await
-    }
-
-    /// `PATCH .../pulls/{n}`. (octocrab's update builder puts `pull_number` into the body,
-    /// which GitHub's schema does not allow, so the body is built here.)
-    pub async fn update_pull(
-        &self,
-        number: u64,
-        update: &PullRequestUpdate<'_>,
-    ) -> Result<PullRequest, GitHubError> {
-        let route = self.path(&format!("/pulls/{number}"));
-        let route = &route;
-        let mut body = serde_json::Map::new();
-        if let Some(title) = update.title {
-            body.insert("title".into(), title.into());
-        }
-        if let Some(text) = update.body {
-            body.insert("body".into(), text.into());
-        }
-        if let Some(state) = update.state {
-            let state = serde_json::to_value(state)
-                .map_err(|e| GitHubError::InvalidRequest(format!("pull request state: {e}")))?;
-            body.insert("state".into(), state);
-        }
-        let body = &body;
-        self.client
-            .call(
-                self.credential(),
-                "PATCH",
-                "/repos/{owner}/{repo}/pulls/{pull_number}",
-                |crab| async move { crab.patch(route, Some(body)).await },
             )
             .await
     }
@@ -112,22 +71,6 @@ impl RepoClient {
                         list = list.head(head);
                     }
                     list.send().await
-                },
-            )
-            .await
-    }
-
-    /// `GET .../pulls/{n}/files`, every page.
-    pub async fn list_pull_files(&self, number: u64) -> Result<Vec<DiffEntry>, GitHubError> {
-        let route = self.path(&format!("/pulls/{number}/files"));
-        let route = &route;
-        self.client
-            .all_pages(
-                self.credential(),
-                "/repos/{owner}/{repo}/pulls/{pull_number}/files",
-                |crab, page| async move {
-                    let query = [("per_page", 100u32), ("page", page)];
-                    crab.get(route, Some(&query)).await
                 },
             )
             .await

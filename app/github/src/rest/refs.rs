@@ -1,9 +1,7 @@
-//! Git refs: read any, create or move only redgreen's own (the type says so: a
-//! [`WritableRef`] can only exist for `refs/heads/redgreen/...`).
+//! Git refs: read any. (redgreen writes only its own branches, and by pushing them: see
+//! `redgreen_git::push`.)
 
-use redgreen_core::WritableRef;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{RepoClient, escaped_segments};
 use crate::error::GitHubError;
@@ -49,43 +47,5 @@ impl RepoClient {
             .get_optional("/repos/{owner}/{repo}/git/ref/{ref}", &route)
             .await?;
         Ok(answer.map(GitRef::from))
-    }
-
-    /// `POST .../git/refs`: creates one of redgreen's branches at `sha`.
-    pub async fn create_ref(&self, name: &WritableRef, sha: &str) -> Result<GitRef, GitHubError> {
-        let route = self.path("/git/refs");
-        let route = &route;
-        let body = json!({ "ref": name.as_str(), "sha": sha });
-        let body = &body;
-        let answer: RefAnswer = self
-            .client
-            .call(
-                self.credential(),
-                "POST",
-                "/repos/{owner}/{repo}/git/refs",
-                |crab| async move { crab.post(route, Some(body)).await },
-            )
-            .await?;
-        Ok(answer.into())
-    }
-
-    /// `PATCH .../git/refs/{ref}`: moves one of redgreen's branches to `sha`, fast-forward
-    /// only (redgreen never rewrites history).
-    pub async fn update_ref(&self, name: &WritableRef, sha: &str) -> Result<GitRef, GitHubError> {
-        let short = name.as_str().trim_start_matches("refs/");
-        let route = self.path(&format!("/git/refs/{}", escaped_segments(short)));
-        let route = &route;
-        let body = json!({ "sha": sha, "force": false });
-        let body = &body;
-        let answer: RefAnswer = self
-            .client
-            .call(
-                self.credential(),
-                "PATCH",
-                "/repos/{owner}/{repo}/git/refs/{ref}",
-                |crab| async move { crab.patch(route, Some(body)).await },
-            )
-            .await?;
-        Ok(answer.into())
     }
 }

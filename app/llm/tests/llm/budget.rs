@@ -72,36 +72,6 @@ fn the_error_says_which_cap_and_is_not_retryable() {
 }
 
 #[test]
-fn refresh_grants_a_whole_allowance_on_top_of_spending() {
-    let allowance = limits(Some(1000), Some(2.0), Some(30));
-    let mut budget = Budget::new(allowance);
-    // The last call went well over the token cap.
-    budget.spent.input_tokens = 1500;
-    budget.spent.usd = 1.0;
-    budget.add_wall(Duration::from_secs(10 * 60));
-    assert_eq!(exhausted(&budget), Some(BudgetKind::Tokens));
-    budget.refresh(allowance);
-    assert_eq!(exhausted(&budget), None);
-    // Spending is kept; each cap is max(old cap, spent) + allowance.
-    assert_eq!(budget.spent.input_tokens, 1500);
-    assert_eq!(budget.limits.tokens, Some(2500));
-    assert_eq!(budget.limits.usd, Some(4.0));
-    assert_eq!(budget.limits.minutes, Some(60));
-    // A second continue adds another allowance.
-    budget.refresh(allowance);
-    assert_eq!(budget.limits.tokens, Some(3500));
-}
-
-#[test]
-fn refresh_without_a_cap_uncaps() {
-    let mut budget = Budget::new(limits(Some(10), None, None));
-    budget.spent.output_tokens = 10;
-    budget.refresh(limits(None, Some(1.0), None));
-    assert_eq!(budget.limits, limits(None, Some(1.0), None));
-    assert_eq!(exhausted(&budget), None);
-}
-
-#[test]
 fn the_budget_survives_a_checkpoint() {
     let mut budget = Budget::new(limits(Some(400_000), Some(3.0), Some(30)));
     budget.spent.input_tokens = 1234;

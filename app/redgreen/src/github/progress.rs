@@ -15,6 +15,7 @@ use redgreen_github::{GitHubClient, GitHubError, RepoClient, RepoName};
 use redgreen_store::RunRecord;
 
 /// Publishes runs' progress through the GitHub App.
+#[derive(Clone)]
 pub struct GitHubProgress {
     client: GitHubClient,
     /// The mention handle (`REDGREEN_BOT_NAME`), for the commands a parked run suggests.

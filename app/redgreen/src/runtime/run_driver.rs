@@ -1,30 +1,19 @@
-//! The task handler of `redgreen serve`: drives runs through the core state machine,
-//! checkpointing after every step, and dispatches the other task kinds (denial replies,
-//! installation changes with the branch-protection doctor, run control).
+//! The run driver: drives one run through the core state machine, checkpointing after every
+//! step, running its phases and watching for a cancel request meanwhile.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::time::Duration;
 
-use redgreen_core::Command;
 use redgreen_core::machine::{Effect, Event, Machine, step};
-use redgreen_core::webhook::{ControlRequest, InstallationChange, Target};
-use redgreen_core::{InstallationId, RunId, RunState, TaskId};
-use redgreen_github::{GitHubClient, RepoName};
-use redgreen_server::trigger::DenialReply;
-use redgreen_store::{LeasedTask, NewTask, RunRecord, RunTransition, Scope, Store};
+use redgreen_core::{InstallationId, RunId, RunState};
+use redgreen_store::{RunRecord, RunTransition, Scope, Store};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::github::denial_reply::post_denial_reply;
 use crate::github::progress::GitHubProgress;
-use crate::github::protection_doctor::check_repository;
 use crate::now;
-use crate::runtime::worker_pool::{TaskError, TaskHandler};
+use crate::runtime::worker_pool::TaskError;
 
-/// Runs looked at to find the latest run of an issue or PR for a control command.
-const CONTROL_LOOKBACK: i64 = 500;
-/// Attempts of a task that resumes a parked run.
-const RESUMED_TASK_ATTEMPTS: i32 = 5;
 /// How often a phase in progress looks for a cancel request.
 const CANCEL_POLL: Duration = Duration::from_secs(2);
 
@@ -43,12 +32,11 @@ pub trait PhaseRunner: Send + Sync + 'static {
     fn cleanup(&self, _run: &RunRecord) {}
 }
 
-/// Handles every task kind the webhook intake enqueues.
+/// Drives runs: the `run` tasks of the queue.
 pub struct RunDriver<P> {
     store: Store,
     phases: P,
     progress: Option<GitHubProgress>,
-    github: Option<GitHubClient>,
     cancel_poll: Duration,
 }
 
@@ -58,7 +46,6 @@ impl<P: PhaseRunner> RunDriver<P> {
             store,
             phases,
             progress: None,
-            github: None,
             cancel_poll: CANCEL_POLL,
         }
     }
@@ -66,13 +53,6 @@ impl<P: PhaseRunner> RunDriver<P> {
     /// How often a phase in progress looks for a cancel request (two seconds by default).
     pub fn with_cancel_poll(mut self, every: Duration) -> RunDriver<P> {
         self.cancel_poll = every;
-        self
-    }
-
-    /// The GitHub App, for the tasks that act on GitHub outside a run: denial replies and
-    /// the branch-protection doctor on installation changes.
-    pub fn with_github(mut self, client: GitHubClient) -> RunDriver<P> {
-        self.github = Some(client);
         self
     }
 
@@ -85,7 +65,7 @@ impl<P: PhaseRunner> RunDriver<P> {
     /// Steps the run from its checkpoint until it stops, parks or ends. Each step's new state
     /// and checkpoint are stored before any of its effects run, so a crash at any point
     /// resumes from the last stored step.
-    async fn drive(
+    pub async fn drive(
         &self,
         installation: InstallationId,
         id: RunId,
@@ -95,8 +75,7 @@ impl<P: PhaseRunner> RunDriver<P> {
         let run = self
             .store
             .get_run(scope, id)
-            .await
-            .map_err(store_error)?
+            .await?
             .ok_or_else(|| TaskError::Permanent(format!("run {id} not found")))?;
         let mut machine = checkpointed_machine(&run)?;
         let mut stored_state = run.state;
@@ -129,8 +108,7 @@ impl<P: PhaseRunner> RunDriver<P> {
                 };
                 self.store
                     .transition_run(scope, id, &transition, now())
-                    .await
-                    .map_err(store_error)?;
+                    .await?;
                 info!(from = %stored_state, to = %next.state, "run moved");
                 stored_state = next.state;
             }
@@ -181,124 +159,6 @@ impl<P: PhaseRunner> RunDriver<P> {
         Ok(())
     }
 
-    /// Runs the branch-protection doctor on every repository the change added, opening the
-    /// explanatory issue (once) where a default branch is unprotected. A repository that
-    /// cannot be checked fails the task after the others were checked; the retry re-checks
-    /// all of them without opening any issue twice.
-    async fn installation_changed(
-        &self,
-        installation: InstallationId,
-        payload: &serde_json::Value,
-    ) -> Result<(), TaskError> {
-        let change: InstallationChange = serde_json::from_value(payload.clone())
-            .map_err(|e| TaskError::Permanent(format!("unreadable installation change: {e}")))?;
-        let added = change.repositories_added.len();
-        info!(action = %change.action, added, "installation change");
-        let Some(client) = &self.github else {
-            if !change.repositories_added.is_empty() {
-                warn!("no GitHub App configured: the branch-protection doctor cannot run");
-            }
-            return Ok(());
-        };
-        let mut failures = Vec::new();
-        let mut retryable = false;
-        for repository in &change.repositories_added {
-            let result = match RepoName::parse(repository) {
-                Ok(name) => check_repository(client, Some(&self.store), installation, &name)
-                    .await
-                    .map_err(|e| (e.is_retryable(), e.to_string())),
-                Err(e) => Err((false, e.to_string())),
-            };
-            match result {
-                Ok(outcome) => info!(
-                    %repository,
-                    protected = outcome.report.is_protected(),
-                    issue = ?outcome.issue,
-                    "branch protection checked"
-                ),
-                Err((can_retry, error)) => {
-                    warn!(%repository, %error, "the branch-protection doctor failed");
-                    retryable |= can_retry;
-                    failures.push(format!("{repository}: {error}"));
-                }
-            }
-        }
-        match (failures.is_empty(), retryable) {
-            (true, _) => Ok(()),
-            (false, true) => Err(TaskError::Retryable(failures.join("; "))),
-            (false, false) => Err(TaskError::Permanent(failures.join("; "))),
-        }
-    }
-
-    /// `@redgreen status`, `cancel`, `continue` and `retry`, on the latest run of the issue
-    /// or pull request the comment was on. `continue` and `retry` resume a parked run through
-    /// a new task, so the run is driven by the queue like any other.
-    async fn control(
-        &self,
-        installation: InstallationId,
-        payload: &serde_json::Value,
-    ) -> Result<(), TaskError> {
-        let control: ControlRequest = serde_json::from_value(payload.clone())
-            .map_err(|e| TaskError::Permanent(format!("unreadable control task: {e}")))?;
-        let repository = payload
-            .get("repository")
-            .and_then(|r| r.as_str())
-            .ok_or_else(|| TaskError::Permanent("control task without a repository".into()))?;
-        let scope = Scope::Tenant(installation);
-        let (Target::Issue(number) | Target::PullRequest(number)) = control.target;
-        let runs = self
-            .store
-            .list_runs(scope, CONTROL_LOOKBACK)
-            .await
-            .map_err(store_error)?;
-        let Some(run) = runs.into_iter().find(|run| {
-            run.repository == repository
-                && (run.issue == Some(number) || run.pull_request == Some(number))
-        }) else {
-            info!(command = control.command.as_str(), %repository, number, "no run to control");
-            return Ok(());
-        };
-        let command = control.command;
-        info!(run = %run.id, command = command.as_str(), actor = %control.actor, "run control");
-        let run = match command {
-            Command::Cancel => self
-                .store
-                .request_cancel(scope, run.id, &control.actor, now())
-                .await
-                .map_err(store_error)?
-                .unwrap_or(run),
-            Command::Continue | Command::Retry if run.state == RunState::NeedsHuman => {
-                let resume = if command == Command::Continue {
-                    "continue"
-                } else {
-                    "retry"
-                };
-                self.store
-                    .enqueue(&NewTask {
-                        id: TaskId(uuid::Uuid::now_v7()),
-                        kind: "run".into(),
-                        installation: Some(installation),
-                        run: Some(run.id),
-                        payload: serde_json::json!({ "resume": resume }),
-                        max_attempts: RESUMED_TASK_ATTEMPTS,
-                        run_at: now(),
-                    })
-                    .await
-                    .map_err(store_error)?;
-                return Ok(());
-            }
-            _ => run,
-        };
-        // `status`, and the outcome of the others: the progress comment shows the run as it is.
-        let machine = checkpointed_machine(&run)?;
-        if let Some(progress) = &self.progress
-            && let Err(error) = progress.publish(&run, &machine).await
-        {
-            warn!(%error, "progress could not be published on GitHub");
-        }
-        Ok(())
-    }
-
     /// Resolves once a cancel of the run is requested. A store error only delays the
     /// check: the phase goes on meanwhile.
     async fn cancel_request(&self, scope: Scope, id: RunId) {
@@ -313,53 +173,13 @@ impl<P: PhaseRunner> RunDriver<P> {
     }
 
     async fn cancel_requested(&self, scope: Scope, id: RunId) -> Result<bool, TaskError> {
-        let run = self.store.get_run(scope, id).await.map_err(store_error)?;
+        let run = self.store.get_run(scope, id).await?;
         Ok(run.is_some_and(|run| run.cancel_requested))
     }
 }
 
-impl<P: PhaseRunner> TaskHandler for RunDriver<P> {
-    async fn handle(&self, task: &LeasedTask) -> Result<(), TaskError> {
-        match (task.kind.as_str(), task.installation, task.run) {
-            ("run", Some(installation), Some(run)) => {
-                let resume = match task.payload.get("resume").and_then(|r| r.as_str()) {
-                    Some("continue") => Some(Event::Continue),
-                    Some("retry") => Some(Event::Retry),
-                    _ => None,
-                };
-                self.drive(installation, run, resume).await
-            }
-            ("control", Some(installation), _) => self.control(installation, &task.payload).await,
-            // The installation and its repositories were recorded with the delivery.
-            ("installation", Some(installation), _) => {
-                self.installation_changed(installation, &task.payload).await
-            }
-            ("reply", Some(installation), None) => {
-                let reply: DenialReply = serde_json::from_value(task.payload.clone())
-                    .map_err(|e| TaskError::Permanent(format!("unreadable reply task: {e}")))?;
-                let client = self.github.as_ref().ok_or_else(|| {
-                    TaskError::Permanent("no GitHub App configured to post the reply".into())
-                })?;
-                post_denial_reply(client, installation, &reply)
-                    .await
-                    .map(drop)
-                    .map_err(|e| {
-                        if e.is_retryable() {
-                            TaskError::Retryable(e.to_string())
-                        } else {
-                            TaskError::Permanent(e.to_string())
-                        }
-                    })
-            }
-            (kind, _, _) => Err(TaskError::Permanent(format!(
-                "task kind {kind:?} without the references it needs"
-            ))),
-        }
-    }
-}
-
 /// The machine stored with the run, or a fresh one for a run no worker has touched.
-fn checkpointed_machine(run: &RunRecord) -> Result<Machine, TaskError> {
+pub(crate) fn checkpointed_machine(run: &RunRecord) -> Result<Machine, TaskError> {
     if run.checkpoint.is_null() || run.checkpoint == serde_json::json!({}) {
         return Ok(Machine::new(run.kind));
     }
@@ -381,14 +201,6 @@ fn describe(event: &Event, next: &Machine) -> String {
             usage.test_ms
         ),
         _ => format!("now {}", next.state),
-    }
-}
-
-fn store_error(error: redgreen_store::StoreError) -> TaskError {
-    if error.is_retryable() {
-        TaskError::Retryable(error.to_string())
-    } else {
-        TaskError::Permanent(error.to_string())
     }
 }
 

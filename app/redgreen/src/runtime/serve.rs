@@ -19,7 +19,7 @@ use crate::github::progress::GitHubProgress;
 use crate::github::repo_minimum::{REPO_MINIMUM_TTL, RepoMinimum};
 use crate::runtime::agent_phases::AgentPhases;
 use crate::runtime::agent_setup::{agent_settings, sandbox_tests};
-use crate::runtime::run_driver::RunDriver;
+use crate::runtime::task_router::TaskRouter;
 use crate::runtime::worker_pool::{PoolConfig, WorkerPool};
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -82,15 +82,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let cache =
         redgreen_git::RepoCache::new(config.data_dir.join("repos"), settings.identity.clone());
     let phases = AgentPhases::new(settings, sandbox_tests(&config), github.clone(), cache);
-    let mut driver = RunDriver::new(store.clone(), phases);
+    let mut router = TaskRouter::new(store.clone(), phases);
     if let Some(client) = github {
-        driver = driver
+        router = router
             .with_progress(GitHubProgress::new(client.clone(), config.bot_name.clone()))
             .with_github(client);
     }
     let pool = WorkerPool::start(
         store,
-        Arc::new(driver),
+        Arc::new(router),
         PoolConfig::new(config.workers, worker_name).with_lease(config.task_lease),
         metrics,
         shutdown.clone(),

@@ -87,6 +87,21 @@ impl TaskError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, TaskError::Retryable(_))
     }
+
+    /// A failure whose error says itself whether another attempt could succeed.
+    pub(crate) fn from_error(retryable: bool, error: impl std::fmt::Display) -> TaskError {
+        if retryable {
+            TaskError::Retryable(error.to_string())
+        } else {
+            TaskError::Permanent(error.to_string())
+        }
+    }
+}
+
+impl From<StoreError> for TaskError {
+    fn from(error: StoreError) -> TaskError {
+        TaskError::from_error(error.is_retryable(), error)
+    }
 }
 
 /// Does the work of one leased task. The future is dropped if the lease is lost, so a

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use redgreen::runtime::run_driver::RunDriver;
+use redgreen::runtime::task_router::TaskRouter;
 use redgreen::runtime::worker_pool::TaskHandler;
 use redgreen_core::InstallationId;
 use redgreen_core::webhook::Target;
@@ -154,7 +154,7 @@ async fn a_reply_task_worked_twice_posts_once() {
         .await
         .unwrap();
     let task = store.lease("w", 60_000, now()).await.unwrap().unwrap();
-    let driver = RunDriver::new(store.clone(), super::support::NoPhases).with_github(client);
+    let driver = TaskRouter::new(store.clone(), super::support::NoPhases).with_github(client);
     // The second time stands for the same task re-run after a crash before it completed.
     driver.handle(&task).await.unwrap();
     driver.handle(&task).await.unwrap();

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Output};
 
-use redgreen::runtime::run_driver::RunDriver;
+use redgreen::runtime::task_router::TaskRouter;
 use redgreen::runtime::worker_pool::TaskHandler;
 use redgreen_core::InstallationId;
 use redgreen_core::webhook::InstallationChange;
@@ -35,7 +35,7 @@ async fn stand_in() -> GitHubStandIn {
 
 /// Enqueues and works one `installation` task adding `added`.
 async fn installation_task(
-    driver: &RunDriver<super::support::NoPhases>,
+    driver: &TaskRouter<super::support::NoPhases>,
     store: &Store,
     added: &[&str],
 ) {
@@ -72,7 +72,7 @@ async fn an_installation_change_opens_one_issue_per_unprotected_repository() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = connect(&sqlite_url(&dir)).await;
-    let driver = RunDriver::new(store.clone(), super::support::NoPhases).with_github(client);
+    let driver = TaskRouter::new(store.clone(), super::support::NoPhases).with_github(client);
 
     installation_task(&driver, &store, &[OPEN, GUARDED]).await;
     let issues = github.issues(OPEN);

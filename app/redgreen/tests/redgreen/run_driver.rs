@@ -4,7 +4,8 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use redgreen::runtime::run_driver::{PhaseRunner, RunDriver};
+use redgreen::runtime::run_driver::PhaseRunner;
+use redgreen::runtime::task_router::TaskRouter;
 use redgreen::runtime::worker_pool::{TaskError, TaskHandler};
 use redgreen_core::machine::{Event, Failure, Machine, PhaseOutput};
 use redgreen_core::work::{
@@ -121,7 +122,7 @@ async fn a_fix_run_walks_every_phase_to_done_with_a_checkpoint_per_step() {
     let store = connect(&sqlite_url(&dir)).await;
     let (id, task) = accepted_run(&store, RunKind::Fix).await;
     let script = leak(Scripted::new(vec![]));
-    RunDriver::new(store.clone(), script)
+    TaskRouter::new(store.clone(), script)
         .handle(&task)
         .await
         .unwrap();
@@ -150,7 +151,7 @@ async fn a_transient_failure_asks_for_a_retry_and_the_retry_resumes_the_same_pha
             failure: Failure::Transient,
         },
     ]));
-    let driver = RunDriver::new(store.clone(), script);
+    let driver = TaskRouter::new(store.clone(), script);
     let error = driver.handle(&task).await.unwrap_err();
     assert!(matches!(error, TaskError::Retryable(ref m) if m.contains("502")));
     assert_eq!(run_record(&store, id).await.state, RunState::Green);
@@ -179,7 +180,7 @@ async fn a_cancel_requested_while_running_stops_before_the_next_phase() {
         reason: "rate limited".into(),
         failure: Failure::Transient,
     }]));
-    let driver = RunDriver::new(store.clone(), script);
+    let driver = TaskRouter::new(store.clone(), script);
     driver.handle(&task).await.unwrap_err();
     let requested = store
         .request_cancel(Scope::Tenant(INSTALLATION), id, "octocat", now())
@@ -219,7 +220,7 @@ async fn a_cancel_requested_during_a_phase_abandons_the_phase() {
     let endless = Endless {
         phases: phases.clone(),
     };
-    let driver = RunDriver::new(store.clone(), endless)
+    let driver = TaskRouter::new(store.clone(), endless)
         .with_cancel_poll(std::time::Duration::from_millis(50));
     let working = tokio::spawn(async move { driver.handle(&task).await });
     while phases.lock().unwrap().is_empty() {
@@ -247,7 +248,7 @@ async fn a_run_of_another_tenant_is_not_found() {
     let store = connect(&sqlite_url(&dir)).await;
     let (_, mut task) = accepted_run(&store, RunKind::Fix).await;
     task.installation = Some(InstallationId(99));
-    let error = RunDriver::new(store.clone(), leak(Scripted::new(vec![])))
+    let error = TaskRouter::new(store.clone(), leak(Scripted::new(vec![])))
         .handle(&task)
         .await
         .unwrap_err();
@@ -266,7 +267,7 @@ async fn continue_resumes_a_parked_run_at_its_phase_through_a_new_task() {
             failure: Failure::NeedsHuman,
         },
     ]));
-    let driver = RunDriver::new(store.clone(), script);
+    let driver = TaskRouter::new(store.clone(), script);
     driver.handle(&task).await.unwrap();
     store.complete(&task.lease, now()).await.unwrap();
     assert_eq!(run_record(&store, id).await.state, RunState::NeedsHuman);
