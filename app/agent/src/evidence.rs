@@ -127,6 +127,7 @@ fn summarize(run: &TestRun) -> TestSummary {
             message: case.message.chars().take(2000).collect(),
             file: case.file.clone(),
             line: case.line,
+            load_error: case.load_error,
         })
         .collect();
     TestSummary {

@@ -90,6 +90,9 @@ pub fn render_pr_body(run: &RunSpec, machine: &Machine, impacts: &[Impact]) -> S
     if let Some(red) = &work.red {
         let _ = writeln!(body, "## Red: the new tests fail on the base commit\n");
         let _ = writeln!(body, "Tests: {}\n", code_list(&red.tests));
+        if !red.replaced.is_empty() {
+            let _ = writeln!(body, "{}\n", replaced_tests(&red.replaced));
+        }
         write_run(&mut body, &red.run);
     }
     if let Some(green) = &work.green {
@@ -262,20 +265,24 @@ pub fn check_report(kind: RunKind, machine: &Machine) -> Option<CheckReport> {
                     });
                 }
             }
-            let tests = work
+            let (tests, replaced) = work
                 .red
                 .as_ref()
-                .map(|red| red.tests.clone())
+                .map(|red| (red.tests.clone(), red.replaced.clone()))
                 .unwrap_or_default();
+            let mut summary = format!(
+                "Red on the base commit: {}.\n\nGreen with the change: {}.",
+                code_list(&tests),
+                summary_of(&green.suite)
+            );
+            if !replaced.is_empty() {
+                let _ = write!(summary, "\n\n{}", replaced_tests(&replaced));
+            }
             Some(CheckReport {
                 name: TDD_CHECK,
                 conclusion: "success",
                 title: format!("{} red test(s) now pass; no regressions", tests.len()),
-                summary: format!(
-                    "Red on the base commit: {}.\n\nGreen with the change: {}.",
-                    code_list(&tests),
-                    summary_of(&green.suite)
-                ),
+                summary,
                 annotations,
             })
         }
@@ -304,6 +311,7 @@ fn evidence_json(run: &RunSpec, machine: &Machine) -> serde_json::Value {
             "tests": red.tests,
             "outcomes": red.tests.iter().map(|t| (t.clone(), crate::verdict::outcome_of(&red.run, t))).collect::<std::collections::BTreeMap<_, _>>(),
             "run": outcomes(&red.run),
+            "replaced": red.replaced,
         })),
         "green": work.green.as_ref().map(|green| json!({
             "named": outcomes(&green.named),
@@ -462,6 +470,16 @@ fn plan_list(machine: &Machine, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The tests the red commit removed or renamed, said so that a reviewer sees every old
+/// expectation the change gives up.
+fn replaced_tests(replaced: &[String]) -> String {
+    format!(
+        "Tests this change replaces (they passed on the base commit, and the red commit \
+         removes or renames them, so they are compared against nothing): {}.",
+        code_list(replaced)
+    )
 }
 
 fn code_list(items: &[String]) -> String {

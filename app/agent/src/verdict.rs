@@ -2,24 +2,15 @@
 //! must really fail (and not merely fail to load), a patch must make it pass and break
 //! nothing that passed on the base commit.
 //!
+//! "Did not load" is read from the runner's structure (a case the report parser marked as a
+//! file that did not compile, import or collect), never from words in the output: a test
+//! that ran and failed with any exception, `SyntaxError` included, is red evidence.
+//!
 //! The model's word is never taken: these functions see only [`TestSummary`]s that redgreen
 //! recorded in the sandbox. A rejection is the evidence the model gets for its next attempt,
 //! so it says what was run, what happened and what is wanted.
 
-use redgreen_core::work::{TestOutcome, TestSummary};
-
-/// Output that shows a test file did not even load: the "failure" proves nothing about the
-/// behaviour under test.
-const LOAD_ERROR_MARKERS: [&str; 8] = [
-    "SyntaxError",
-    "IndentationError",
-    "ImportError while importing",
-    "error[E",
-    "could not compile",
-    "ERROR collecting",
-    "errors during collection",
-    "Failed to import test module",
-];
+use redgreen_core::work::{FailingTest, TestOutcome, TestSummary};
 
 /// The outcome of the test a model named, matched against the ids the runner reported. Models
 /// name tests in several ways (`tests/test_x.py::test_y`, `test_y`, `tests.test_x.T.test_y`),
@@ -72,24 +63,24 @@ pub fn judge_red(run: &TestSummary, tests: &[String]) -> Result<(), String> {
             Some(TestOutcome::Skipped) => problems.push(format!(
                 "`{test}` was skipped: a red test must run and fail."
             )),
-            Some(TestOutcome::Errored) => problems.push(format!(
-                "`{test}` did not run to a verdict (a collection, import or syntax error): it \
-                 must fail on an assertion about the behaviour, not because it does not load."
-            )),
-            None => problems.push(format!(
-                "`{test}` is not among the tests the run reported; name tests by the ids the \
-                 runner prints."
-            )),
+            Some(TestOutcome::Errored) => problems.push(match load_failure_of(run, test) {
+                Some(failure) => not_loaded(test, failure),
+                None => format!(
+                    "`{test}` errored outside its body (in its setup or teardown, such as a \
+                     fixture): a red test must run and fail on the behaviour."
+                ),
+            }),
+            None => problems.push(match load_failure_of(run, test) {
+                Some(failure) => not_loaded(test, failure),
+                None => format!(
+                    "`{test}` is not among the tests the run reported; name tests by the ids \
+                     the runner prints.{}",
+                    unloaded_files(run)
+                ),
+            }),
         }
     }
     if problems.is_empty() {
-        if let Some(marker) = load_error(run) {
-            return Err(format!(
-                "the run shows a load error (`{marker}`): fix the test file so that it loads \
-                 and fails on an assertion.\n{}",
-                excerpt(run)
-            ));
-        }
         return Ok(());
     }
     Err(format!(
@@ -101,13 +92,61 @@ pub fn judge_red(run: &TestSummary, tests: &[String]) -> Result<(), String> {
     ))
 }
 
+/// The case standing for the named test's file or module when it did not load: the named
+/// test, or a load failure whose id or file is the test's file (`tests/test_x.py` for
+/// `tests/test_x.py::test_y`) or its module (`tests.test_x` for `tests.test_x.T.test_y`).
+fn load_failure_of<'a>(run: &'a TestSummary, test: &str) -> Option<&'a FailingTest> {
+    run.failing.iter().filter(|f| f.load_error).find(|failure| {
+        names_match(&failure.name, test)
+            || [Some(failure.name.as_str()), failure.file.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|place| {
+                    test.strip_prefix(place)
+                        .is_some_and(|rest| rest.starts_with("::") || rest.starts_with('.'))
+                })
+    })
+}
+
+/// What the run could not load at all, when a named test is missing and could be in it.
+fn unloaded_files(run: &TestSummary) -> String {
+    let unloaded: Vec<String> = run
+        .failing
+        .iter()
+        .filter(|f| f.load_error)
+        .map(|f| format!("`{}` ({})", f.name, first_line(&f.message)))
+        .collect();
+    if unloaded.is_empty() {
+        String::new()
+    } else {
+        format!(" The run could not load: {}.", unloaded.join(", "))
+    }
+}
+
+fn not_loaded(test: &str, failure: &FailingTest) -> String {
+    format!(
+        "`{test}` did not run: `{}` did not load ({}). A red test must load, run and fail on \
+         the behaviour.",
+        failure.name,
+        first_line(&failure.message)
+    )
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message")
+}
+
 /// Green holds when every named test passes and no test that passed on the base commit fails
-/// or disappears in the whole suite.
+/// or disappears in the whole suite, except those the red commit `replaced` (removed or
+/// renamed), which are compared against nothing.
 pub fn judge_green(
     named: &TestSummary,
     suite: &TestSummary,
     baseline: &TestSummary,
     tests: &[String],
+    replaced: &[String],
 ) -> Result<(), String> {
     let mut problems = Vec::new();
     if named.timed_out || suite.timed_out {
@@ -120,7 +159,8 @@ pub fn judge_green(
             None => problems.push(format!("`{test}` did not run.")),
         }
     }
-    let regressions = suite.regressions_against(baseline);
+    let mut regressions = suite.regressions_against(baseline);
+    regressions.retain(|name| !replaced.contains(name));
     if !regressions.is_empty() {
         problems.push(format!(
             "tests that passed on the base commit no longer pass: {}",
@@ -150,16 +190,6 @@ pub fn judge_green(
         exit_code(failing),
         excerpt(failing)
     ))
-}
-
-fn load_error(run: &TestSummary) -> Option<&'static str> {
-    // Only when no named test reached an assertion failure is a load error decisive; this is
-    // called after every named test was seen failing, so look at those failures' messages.
-    LOAD_ERROR_MARKERS.into_iter().find(|marker| {
-        run.failing
-            .iter()
-            .any(|failing| failing.message.contains(marker))
-    })
 }
 
 fn exit_code(run: &TestSummary) -> String {

@@ -104,6 +104,11 @@ pub struct RedProof {
     /// The test changes as a unified diff against the base commit.
     pub diff: String,
     pub run: TestSummary,
+    /// Tests that passed on the base commit and that the red commit removed or renamed: an
+    /// old expectation the change gives up. Green compares them against nothing, and the PR
+    /// body and the `redgreen/tdd` check list them.
+    #[serde(default)]
+    pub replaced: Vec<String>,
 }
 
 /// The patch phase's product (the code changes, test files excluded).
@@ -137,7 +142,8 @@ pub enum TestOutcome {
     Passed,
     Failed,
     Skipped,
-    /// Did not run to a verdict: a collection, import or syntax error.
+    /// Did not run to a verdict: its file did not load (see [`FailingTest::load_error`]), or
+    /// its setup or teardown failed.
     Errored,
 }
 
@@ -149,6 +155,10 @@ pub struct FailingTest {
     pub message: String,
     pub file: Option<String>,
     pub line: Option<u32>,
+    /// The runner's structure says this stands for a test file, module or package that did
+    /// not compile, import or collect (never read from words in a message).
+    #[serde(default)]
+    pub load_error: bool,
 }
 
 /// One run of tests, kept as evidence: counts, what failed and why, and every test's outcome
@@ -169,6 +179,22 @@ pub struct TestSummary {
 }
 
 impl TestSummary {
+    /// Tests that passed in `baseline` and that this run does not report at all (removed or
+    /// renamed). Empty when this run reported no outcomes (its output could not be read).
+    pub fn vanished_since(&self, baseline: &TestSummary) -> Vec<String> {
+        if self.outcomes.is_empty() {
+            return Vec::new();
+        }
+        baseline
+            .outcomes
+            .iter()
+            .filter(|(name, outcome)| {
+                **outcome == TestOutcome::Passed && !self.outcomes.contains_key(*name)
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// Tests that passed in `baseline` and do not pass here. A test missing here counts only
     /// when this run reported outcomes at all (a run that could not be parsed is judged by its
     /// exit code elsewhere).

@@ -49,12 +49,14 @@ impl<F: Forge> PhaseExecutor<F> {
         if let Err(evidence) = judge_red(&run_summary, &tests) {
             return Ok(Outcome::Rejected(evidence));
         }
-        info!(tests = ?tests, "red verified");
+        let replaced = run_summary.vanished_since(&prepared.baseline);
+        info!(tests = ?tests, replaced = replaced.len(), "red verified");
         Ok(succeeded(PhaseOutput::Red(RedProof {
             tests,
             rationale,
             diff,
             run: run_summary,
+            replaced,
         })))
     }
 
@@ -115,14 +117,14 @@ impl<F: Forge> PhaseExecutor<F> {
                 suite,
             })));
         }
-        let tests = machine
+        let (tests, replaced) = machine
             .work
             .red
             .as_ref()
-            .map(|red| red.tests.clone())
+            .map(|red| (red.tests.clone(), red.replaced.clone()))
             .unwrap_or_default();
         let named = named_only(&suite, &tests);
-        if let Err(evidence) = judge_green(&named, &suite, &prepared.baseline, &tests) {
+        if let Err(evidence) = judge_green(&named, &suite, &prepared.baseline, &tests, &replaced) {
             return Ok(Outcome::Rejected(evidence));
         }
         Ok(succeeded(PhaseOutput::Green(GreenProof { named, suite })))

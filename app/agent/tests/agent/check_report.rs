@@ -7,7 +7,7 @@ use redgreen_core::run::RunKind;
 use redgreen_core::work::TestOutcome::{Failed, Passed};
 
 use super::fixtures::{
-    EXISTING_TEST, PATCH_DIFF, RED_TEST, green_suite, machine_after_green, summary,
+    EXISTING_TEST, PATCH_DIFF, RED_TEST, green_suite, machine_after_green, summary, with_replaced,
 };
 
 /// What a case expects of the report: its name, conclusion and title, and each annotation as
@@ -111,6 +111,33 @@ fn check_report_cases() {
                 title: "1 red test(s) now pass; no regressions",
                 summary_contains: &[
                     "Red on the base commit: `tests/test_calc.py::test_add_small_numbers`",
+                ],
+                annotations: &[
+                    (
+                        "tests/test_calc.py",
+                        12,
+                        12,
+                        "notice",
+                        "red: tests/test_calc.py::test_add_small_numbers failed on the base commit",
+                    ),
+                    ("calc.py", 1, 4, "notice", "changed by redgreen"),
+                ],
+            }),
+        ),
+        (
+            "a fix whose red commit replaced a test lists it",
+            RunKind::Fix,
+            with_replaced(
+                machine_after_green(RunKind::Fix, PATCH_DIFF, green_suite()),
+                &[EXISTING_TEST],
+            ),
+            Some(Expected {
+                name: "redgreen/tdd",
+                conclusion: "success",
+                title: "1 red test(s) now pass; no regressions",
+                summary_contains: &[
+                    "Tests this change replaces",
+                    "`tests/test_calc.py::test_sub`",
                 ],
                 annotations: &[
                     (

@@ -28,6 +28,7 @@ pub fn summary(outcomes: &[(&str, TestOutcome)], message: &str) -> TestSummary {
             message: message.to_owned(),
             file: name.split("::").next().map(str::to_owned),
             line: Some(12),
+            load_error: false,
         })
         .collect();
     let count = |wanted: TestOutcome| {
@@ -54,6 +55,30 @@ pub fn timed_out(mut summary: TestSummary) -> TestSummary {
     summary.timed_out = true;
     summary.exit_code = None;
     summary
+}
+
+/// `run` plus a case that stands for `id` (a test file or module) not loading, as the report
+/// parsers mark a collection or import failure.
+pub fn with_load_failure(mut run: TestSummary, id: &str, file: &str, message: &str) -> TestSummary {
+    run.failing.push(FailingTest {
+        name: id.to_owned(),
+        outcome: TestOutcome::Errored,
+        message: message.to_owned(),
+        file: Some(file.to_owned()),
+        line: None,
+        load_error: true,
+    });
+    run.outcomes.insert(id.to_owned(), TestOutcome::Errored);
+    run.failed += 1;
+    run
+}
+
+/// `machine` whose red commit removed or renamed `replaced`.
+pub fn with_replaced(mut machine: Machine, replaced: &[&str]) -> Machine {
+    if let Some(red) = machine.work.red.as_mut() {
+        red.replaced = names(replaced);
+    }
+    machine
 }
 
 /// A run whose output could not be read per test: only its exit code.
@@ -175,6 +200,7 @@ pub fn machine_after_green(kind: RunKind, patch_diff: &str, suite: TestSummary) 
             rationale: "add(2, 3) must be 5".to_owned(),
             diff: RED_DIFF.to_owned(),
             run: red_run(),
+            replaced: Vec::new(),
         });
         machine.work.patch = Some(PatchWork {
             rationale: "use +".to_owned(),

@@ -5,7 +5,10 @@ use redgreen_agent::render_pr_body;
 use redgreen_core::machine::Machine;
 use redgreen_core::run::RunKind;
 
-use super::fixtures::{PATCH_DIFF, WORKFLOW_DIFF, green_suite, machine_after_green, run_spec};
+use super::fixtures::{
+    EXISTING_TEST, PATCH_DIFF, WORKFLOW_DIFF, green_suite, machine_after_green, run_spec,
+    with_replaced,
+};
 
 struct Case {
     name: &'static str,
@@ -45,7 +48,24 @@ fn render_pr_body_cases() {
                 "1500 tokens (1200 in, 300 out) in 4 model calls, $0.0045",
                 "<!-- redgreen:evidence -->",
             ],
-            lacks: &["@octocat", "## Test run"],
+            lacks: &["@octocat", "## Test run", "Tests this change replaces"],
+        },
+        Case {
+            name: "a fix whose red commit replaced a test",
+            kind: RunKind::Fix,
+            number: Some(7),
+            machine: with_replaced(
+                machine_after_green(RunKind::Fix, PATCH_DIFF, green_suite()),
+                &[EXISTING_TEST],
+            ),
+            contains: &[
+                "Tests this change replaces (they passed on the base commit, and the red commit \
+                 removes or renames them, so they are compared against nothing): \
+                 `tests/test_calc.py::test_sub`.",
+                // In the evidence block, pretty-printed: a non-empty list.
+                "\"replaced\": [\n",
+            ],
+            lacks: &[],
         },
         Case {
             name: "a fix without an issue number",

@@ -7,6 +7,7 @@ use redgreen_core::work::TestSummary;
 
 use super::fixtures::{
     EXISTING_TEST, RED_TEST, baseline, green_suite, names, red_run, summary, timed_out, unparsed,
+    with_load_failure,
 };
 
 /// `Ok` when the verdict must hold; otherwise the phrases the rejection must contain.
@@ -82,13 +83,60 @@ fn judge_red_cases() {
             Err(&["was skipped"]),
         ),
         (
-            "the named test errored",
-            summary(
-                &[(RED_TEST, Errored)],
-                "ERROR collecting tests/test_calc.py",
+            "the named test errored in a fixture",
+            summary(&[(RED_TEST, Errored)], "RuntimeError: fixture broke"),
+            names(&[RED_TEST]),
+            Err(&["errored outside its body"]),
+        ),
+        (
+            "the named test's file did not collect",
+            with_load_failure(
+                summary(&[(EXISTING_TEST, Passed)], ""),
+                "tests/test_calc.py",
+                "tests/test_calc.py",
+                "SyntaxError: expected ':'",
             ),
             names(&[RED_TEST]),
-            Err(&["did not run to a verdict"]),
+            Err(&[
+                "`tests/test_calc.py::test_add_small_numbers` did not run",
+                "`tests/test_calc.py` did not load (SyntaxError: expected ':')",
+            ]),
+        ),
+        (
+            "the named unittest test's module did not import",
+            with_load_failure(
+                TestSummary::default(),
+                "tests.test_calc",
+                "tests/test_calc.py",
+                "Failed to import test module",
+            ),
+            names(&["tests.test_calc.TestCalc.test_add_small_numbers"]),
+            Err(&["`tests.test_calc` did not load (Failed to import test module)"]),
+        ),
+        (
+            "a test named by its function alone, in a module that did not import",
+            with_load_failure(
+                TestSummary::default(),
+                "tests.test_calc",
+                "tests/test_calc.py",
+                "Failed to import test module",
+            ),
+            names(&["test_add_small_numbers"]),
+            Err(&[
+                "is not among the tests the run reported",
+                "The run could not load: `tests.test_calc` (Failed to import test module).",
+            ]),
+        ),
+        (
+            "another file did not load, the named test ran and failed",
+            with_load_failure(
+                red_run(),
+                "tests/test_other.py",
+                "tests/test_other.py",
+                "ImportError: cannot import name 'x'",
+            ),
+            names(&[RED_TEST]),
+            Ok(()),
         ),
         (
             "the named test was not reported",
@@ -96,11 +144,35 @@ fn judge_red_cases() {
             names(&["tests/test_calc.py::test_mul"]),
             Err(&["`tests/test_calc.py::test_mul` is not among the tests"]),
         ),
+        // An exception the code under test raises while the test runs is the red evidence,
+        // whatever its type: only the runner's structure says a file did not load.
         (
-            "it fails, but because the file does not load",
-            summary(&[(RED_TEST, Failed)], "SyntaxError: invalid syntax"),
+            "it fails because the code under test raises SyntaxError",
+            summary(
+                &[(RED_TEST, Failed)],
+                "sympy.core.sympify.SympifyError: Sympify of expression 'x(' failed, because \
+                 of exception being raised:\nSyntaxError: '(' was never closed",
+            ),
             names(&[RED_TEST]),
-            Err(&["load error (`SyntaxError`)"]),
+            Ok(()),
+        ),
+        (
+            "it fails because the code under test raises ImportError",
+            summary(
+                &[(RED_TEST, Failed)],
+                "ModuleNotFoundError: No module named 'calc_plugins'",
+            ),
+            names(&[RED_TEST]),
+            Ok(()),
+        ),
+        (
+            "it fails because the code under test raises NameError",
+            summary(
+                &[(RED_TEST, Failed)],
+                "NameError: name 'undefined_helper' is not defined",
+            ),
+            names(&[RED_TEST]),
+            Ok(()),
         ),
         (
             "one of two named tests passes",
@@ -129,12 +201,14 @@ fn judge_red_cases() {
 #[test]
 fn judge_green_cases() {
     let named_green = summary(&[(RED_TEST, Passed)], "");
-    /// (case, the named tests' run, the suite's, the baseline, the named tests, verdict)
+    /// (case, the named tests' run, the suite's, the baseline, the named tests, the tests the
+    /// red commit replaced, verdict)
     type Case = (
         &'static str,
         TestSummary,
         TestSummary,
         TestSummary,
+        Vec<String>,
         Vec<String>,
         Expected,
     );
@@ -145,6 +219,7 @@ fn judge_green_cases() {
             green_suite(),
             baseline(),
             names(&[RED_TEST]),
+            names(&[]),
             Ok(()),
         ),
         (
@@ -153,6 +228,7 @@ fn judge_green_cases() {
             green_suite(),
             baseline(),
             names(&["test_add_small_numbers"]),
+            names(&[]),
             Ok(()),
         ),
         (
@@ -161,6 +237,7 @@ fn judge_green_cases() {
             green_suite(),
             baseline(),
             names(&[RED_TEST]),
+            names(&[]),
             Err(&[
                 "still does not pass (Failed)",
                 "== 1 failed, 1 passed in 0.02s ==",
@@ -172,6 +249,7 @@ fn judge_green_cases() {
             green_suite(),
             baseline(),
             names(&[RED_TEST]),
+            names(&[]),
             Err(&["did not run"]),
         ),
         (
@@ -183,6 +261,7 @@ fn judge_green_cases() {
             ),
             baseline(),
             names(&[RED_TEST]),
+            names(&[]),
             Err(&["no longer pass: `tests/test_calc.py::test_sub`"]),
         ),
         (
@@ -191,6 +270,25 @@ fn judge_green_cases() {
             summary(&[(RED_TEST, Passed)], ""),
             baseline(),
             names(&[RED_TEST]),
+            names(&[]),
+            Err(&["no longer pass: `tests/test_calc.py::test_sub`"]),
+        ),
+        (
+            "a test the red commit removed or renamed is compared against nothing",
+            named_green.clone(),
+            summary(&[(RED_TEST, Passed)], ""),
+            baseline(),
+            names(&[RED_TEST]),
+            names(&[EXISTING_TEST]),
+            Ok(()),
+        ),
+        (
+            "a replaced test does not excuse another that disappears",
+            named_green.clone(),
+            summary(&[(RED_TEST, Passed)], ""),
+            baseline(),
+            names(&[RED_TEST]),
+            names(&["tests/test_calc.py::test_mul"]),
             Err(&["no longer pass: `tests/test_calc.py::test_sub`"]),
         ),
         (
@@ -199,6 +297,7 @@ fn judge_green_cases() {
             summary(&[(EXISTING_TEST, Failed), (RED_TEST, Passed)], "flaky"),
             summary(&[(EXISTING_TEST, Failed)], "flaky"),
             names(&[RED_TEST]),
+            names(&[]),
             Ok(()),
         ),
         (
@@ -207,6 +306,7 @@ fn judge_green_cases() {
             timed_out(green_suite()),
             baseline(),
             names(&[RED_TEST]),
+            names(&[]),
             Err(&["a test run timed out"]),
         ),
         (
@@ -215,6 +315,7 @@ fn judge_green_cases() {
             unparsed(Some(2)),
             unparsed(Some(0)),
             names(&[RED_TEST]),
+            names(&[]),
             Err(&[
                 "the suite passed on the base commit and now exits with 2",
                 "make test",
@@ -226,6 +327,7 @@ fn judge_green_cases() {
             unparsed(None),
             unparsed(Some(0)),
             names(&[RED_TEST]),
+            names(&[]),
             Err(&["now exits with none (killed)"]),
         ),
         (
@@ -234,10 +336,15 @@ fn judge_green_cases() {
             unparsed(Some(0)),
             unparsed(Some(0)),
             names(&[RED_TEST]),
+            names(&[]),
             Ok(()),
         ),
     ];
-    for (name, named, suite, base, tests, expected) in cases {
-        check(name, judge_green(&named, &suite, &base, &tests), expected);
+    for (name, named, suite, base, tests, replaced, expected) in cases {
+        check(
+            name,
+            judge_green(&named, &suite, &base, &tests, &replaced),
+            expected,
+        );
     }
 }

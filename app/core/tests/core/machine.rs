@@ -35,6 +35,7 @@ fn output_for(phase: RunState) -> PhaseOutput {
             rationale: "shows the bug".into(),
             diff: "+assert".into(),
             run: summary,
+            replaced: Vec::new(),
         }),
         RunState::Patch => PhaseOutput::Patched(PatchWork {
             rationale: "the fix".into(),

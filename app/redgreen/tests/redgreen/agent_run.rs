@@ -12,7 +12,7 @@ use std::process::Command;
 
 use redgreen_testkit::ModelServer;
 use redgreen_testkit::calculator::{
-    CONFIG, EXISTING_TEST, RED_TEST, fix, plan, repository, repository_with_config,
+    CALC, CONFIG, EXISTING_TEST, RED_TEST, fix, plan, repository, repository_with_config,
     script_happy_path, submit_patch, submit_red, write_red_test,
 };
 use serde_json::{Value, json};
@@ -231,6 +231,133 @@ async fn a_red_test_that_already_passes_is_rejected_and_the_model_tries_again() 
     assert!(
         everything_sent(&model).contains("passes on the base commit"),
         "the rejection's evidence went back to the model"
+    );
+}
+
+/// Commits `content` at `path` on top of `repo`'s HEAD.
+fn commit_file(repo: &Path, path: &str, content: &str) {
+    std::fs::write(repo.join(path), content).unwrap();
+    let git = git2::Repository::open(repo).unwrap();
+    let mut index = git.index().unwrap();
+    index.add_path(Path::new(path)).unwrap();
+    index.write().unwrap();
+    let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
+    let parent = git.head().unwrap().peel_to_commit().unwrap();
+    let signature = git2::Signature::now("Dev", "dev@example.invalid").unwrap();
+    git.commit(
+        Some("HEAD"),
+        &signature,
+        &signature,
+        &format!("Change {path}"),
+        &tree,
+        &[&parent],
+    )
+    .unwrap();
+}
+
+/// The red evidence is what the test run shows, not words in it: a red test that runs and
+/// fails because the code under test raises `SyntaxError` (here `eval` of a malformed sum) is
+/// accepted; only a test file that does not load is refused.
+#[tokio::test]
+async fn a_red_test_failing_on_a_syntax_error_the_code_raises_is_red_evidence() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    let buggy = "return eval(\"+\".join(text.split(\",\")) + \"+\")";
+    commit_file(
+        repo.path(),
+        "calc.py",
+        &format!("{CALC}\n\ndef total(text):\n    {buggy}\n"),
+    );
+    let red_test = "import unittest\n\nfrom calc import total\n\n\nclass TotalTest(unittest.TestCase):\n    def test_total_adds_the_numbers(self):\n        self.assertEqual(total(\"1,2\"), 3)\n";
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({"file_path": "tests/test_total.py", "rationale": "reproduce", "content": red_test}),
+    )]);
+    model.push_tool_calls(vec![(
+        "submit_red",
+        json!({"tests": ["test_total_adds_the_numbers"], "rationale": "total raises"}),
+    )]);
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({
+            "file_path": "calc.py",
+            "rationale": "no trailing operator",
+            "edits": [{"old_text": buggy, "new_text": "return eval(\"+\".join(text.split(\",\")))"}]
+        }),
+    )]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    assert_eq!(
+        model.remaining(),
+        0,
+        "red was accepted at the first attempt"
+    );
+    let body = std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap();
+    assert!(body.contains("test_total_adds_the_numbers"), "{body}");
+    assert!(
+        body.contains("SyntaxError"),
+        "the red evidence shows the error:\n{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_red_test_file_that_does_not_load_is_refused_and_the_model_tries_again() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    // First attempt: the test file itself is not Python (a missing colon).
+    let broken = RED_TEST.replace("def test_add_adds(self):", "def test_add_adds(self)");
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({"file_path": "tests/test_add.py", "rationale": "r", "content": broken}),
+    )]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    let sent = everything_sent(&model);
+    assert!(
+        sent.contains("The run could not load: `tests.test_add`"),
+        "the rejection named the file that did not load"
+    );
+}
+
+/// A red commit that renames an old test gives up its old id: green compares it against
+/// nothing, and the PR body lists it for the reviewer.
+#[tokio::test]
+async fn a_test_the_red_commit_renames_is_listed_as_replaced_not_as_a_regression() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    let renamed = EXISTING_TEST.replace("def test_mul(self):", "def test_mul_multiplies(self):");
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({"file_path": "tests/test_mul.py", "rationale": "clearer name", "content": renamed}),
+    )]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    let body = std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap();
+    assert!(
+        body.contains("Tests this change replaces") && body.contains("MulTest.test_mul`"),
+        "{body}"
     );
 }
 

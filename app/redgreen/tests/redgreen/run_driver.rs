@@ -67,6 +67,7 @@ fn succeeded(phase: RunState) -> Event {
             rationale: "shows the bug".into(),
             diff: String::new(),
             run: summary,
+            replaced: Vec::new(),
         }),
         RunState::Patch => PhaseOutput::Patched(PatchWork {
             rationale: "the fix".into(),
