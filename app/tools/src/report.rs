@@ -6,7 +6,9 @@
 //! (an assertion, or an exception raised by the code under test); `Errored` is a test that
 //! did not run to a verdict (a file that does not compile, import or collect, a broken
 //! fixture). [`is_collection_or_syntax_error`] tells the orchestrator whether a red test
-//! "fails" only because it does not load.
+//! "fails" only because it does not load; each parser decides that from its runner's
+//! structure (which section, which line, which element), never from words in a message, and
+//! leaves out the output of runs nested in a test's own output.
 
 mod gotest;
 mod jest;
@@ -121,31 +123,16 @@ impl TestReport {
     }
 }
 
-/// Markers of output that says code did not even load: syntax, import and compile errors.
-const LOAD_ERROR_MARKERS: [&str; 14] = [
-    "SyntaxError",
-    "IndentationError",
-    "TabError",
-    "ImportError",
-    "ModuleNotFoundError",
-    "ERROR collecting",
-    "collection failure",
-    "Failed to import test module",
-    "could not compile",
-    "error[E",
-    "Test suite failed to run",
-    "[build failed]",
-    "Failed to parse source",
-    "COMPILATION ERROR",
-];
-
-/// Whether the case is a test file that did not compile, import or collect (so a "failure"
-/// proves nothing about the behaviour under test). A test that ran and failed on an assertion
-/// or on an exception of the code under test is not one.
+/// Whether the case is a test file, module or package that did not compile, import or collect
+/// (so a "failure" proves nothing about the behaviour under test). Only the runner's structure
+/// says so (each parser sets [`TestCase::load_error`] from it: pytest's `ERROR collecting`,
+/// unittest's `_FailedTest`, cargo's `could not compile` before any test ran, go's
+/// `[build failed]`, jest's `Test suite failed to run`, a JUnit `collection failure`...),
+/// never the words of a message: a test that ran and failed on an assertion or on any
+/// exception of the code under test (a `SyntaxError` from `compile`, an `ImportError` from
+/// `importlib`) is not one, and neither is a broken fixture.
 pub fn is_collection_or_syntax_error(case: &TestCase) -> bool {
     case.load_error
-        || case.outcome == CaseOutcome::Errored
-            && LOAD_ERROR_MARKERS.iter().any(|m| case.message.contains(m))
 }
 
 /// Reads the cases of a run of `runner` from its stdout and stderr.

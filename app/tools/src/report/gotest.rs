@@ -1,6 +1,12 @@
 //! `go test -v` (`=== RUN`, `--- FAIL: TestX (0.00s)`, `    x_test.go:12: message`) and
 //! `go test -json` (one event per line). A package that does not build is one errored case for
 //! that package, with the first compiler error.
+//!
+//! Only go's own structure says a package did not build: its `FAIL pkg [build failed]` line
+//! (with the compiler's `file.go:line:col:` lines before it), read while no test of the run is
+//! open (between its `=== RUN` and its `--- PASS/FAIL/SKIP`), so that a test that runs go
+//! itself and prints its output makes no load error; in `-json`, a package that failed
+//! without a failing test. A test that ran and failed is a failure whatever its output says.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -10,7 +16,7 @@ use serde::Deserialize;
 
 use super::{CaseOutcome, TestCase, both, compile, parse_u32};
 
-static PATTERNS: LazyLock<Option<[Regex; 6]>> = LazyLock::new(|| {
+static PATTERNS: LazyLock<Option<[Regex; 7]>> = LazyLock::new(|| {
     compile([
         r"^=== (?:RUN|CONT|PAUSE|NAME)\s+(\S+)",
         r"^\s*--- (PASS|FAIL|SKIP): (\S+) \([\d.]+s\)",
@@ -18,6 +24,8 @@ static PATTERNS: LazyLock<Option<[Regex; 6]>> = LazyLock::new(|| {
         r"^FAIL\s+(\S+)\s+\[(build|setup) failed\]",
         r"^(\S+\.go):(\d+):\d+: (.*)$",
         r"^panic: (.*)$",
+        // A package's result: `ok  pkg 0.01s`, `FAIL pkg 0.01s` (not `[build failed]`).
+        r"^(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))",
     ])
 });
 
@@ -28,7 +36,18 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
     {
         return parse_json(stdout, stderr);
     }
-    let Some([run, verdict, message, build_failed, compiler, panic]) = PATTERNS.as_ref() else {
+    let Some(
+        [
+            run,
+            verdict,
+            message,
+            build_failed,
+            compiler,
+            panic,
+            package_done,
+        ],
+    ) = PATTERNS.as_ref()
+    else {
         return Vec::new();
     };
     let text = both(stdout, stderr);
@@ -37,10 +56,17 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
     let mut current: Option<String> = None;
     let mut compiler_errors: Vec<(String, String, Option<u32>)> = Vec::new();
     let mut pending_panic: Option<String> = None;
+    // The tests started and not yet ended; a package's closing line ends them all (a panic
+    // leaves its tests without a verdict).
+    let mut open: Vec<String> = Vec::new();
     for line in text.lines() {
         if let Some(c) = run.captures(line) {
             current = Some(c[1].to_owned());
+            if line.starts_with("=== RUN") && !open.contains(&c[1].to_owned()) {
+                open.push(c[1].to_owned());
+            }
         } else if let Some(c) = verdict.captures(line) {
+            open.retain(|test| test != &c[2]);
             let outcome = match &c[1] {
                 "PASS" => CaseOutcome::Passed,
                 "FAIL" => CaseOutcome::Failed,
@@ -56,10 +82,16 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
                 ));
             }
         } else if let Some(c) = compiler.captures(line) {
-            compiler_errors.push((c[3].to_owned(), c[1].to_owned(), parse_u32(&c[2])));
+            if open.is_empty() {
+                compiler_errors.push((c[3].to_owned(), c[1].to_owned(), parse_u32(&c[2])));
+            }
         } else if let Some(c) = panic.captures(line) {
             pending_panic.get_or_insert_with(|| c[1].to_owned());
-        } else if let Some(c) = build_failed.captures(line) {
+        } else if package_done.is_match(line) {
+            open.clear();
+        } else if open.is_empty()
+            && let Some(c) = build_failed.captures(line)
+        {
             let package = c[1].to_owned();
             let (text, file, line) = compiler_errors
                 .first()
@@ -109,7 +141,7 @@ struct Event {
 }
 
 fn parse_json(stdout: &str, stderr: &str) -> Vec<TestCase> {
-    let Some([_, _, message, _, compiler, _]) = PATTERNS.as_ref() else {
+    let Some([_, _, message, _, compiler, _, _]) = PATTERNS.as_ref() else {
         return Vec::new();
     };
     let mut cases: Vec<TestCase> = Vec::new();

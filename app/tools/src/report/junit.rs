@@ -1,7 +1,21 @@
 //! JUnit XML (Maven Surefire, Gradle, pytest `--junitxml`, jest-junit, go-junit-report...):
 //! `<testcase classname name [file] [line]>` with a `<failure>`, `<error>` or `<skipped>`
-//! child. An `<error>` is an exception while the test ran (a failure of the behaviour), unless
-//! it says the file did not load (pytest's `collection failure`, a syntax or import error).
+//! child. A `<failure>` or an `<error>` is a test that ran and failed (an assertion, or any
+//! exception of the code under test, a `SyntaxError` or an `ImportError` included), whatever
+//! its message says. Only the way a producer encodes a file that did not load makes a load
+//! error:
+//!
+//! - pytest (`--junitxml`): an `<error message="collection failure">` (the testcase is the
+//!   module, with an empty classname);
+//! - jest-junit: a testcase whose classname is `Test suite failed to run` (its name is the
+//!   file), with an `<error>` or a `<failure>`;
+//! - vitest (`--reporter=junit`): a testcase that is the file itself (classname, name and its
+//!   testsuite's name all the file's path), with a `<failure>` or an `<error>`.
+//!
+//! Surefire, Gradle and cargo-nextest write no report for a target that does not compile
+//! (their console output says so), and an `<error>` there is an exception while a test ran.
+//! pytest's `failed on setup`/`failed on teardown` errors (a broken fixture) are errored cases,
+//! not load errors.
 
 use std::sync::LazyLock;
 
@@ -21,9 +35,16 @@ static LOCATION: LazyLock<Option<[Regex; 2]>> = LazyLock::new(|| {
     ])
 });
 
+/// jest-junit's classname for a suite that did not run.
+const JEST_SUITE_FAILED: &str = "Test suite failed to run";
+
 /// The case being read: its attributes, then what its children say.
 struct Open {
     case: TestCase,
+    /// `classname` and `name` as written, and the enclosing testsuite's `name`.
+    class: String,
+    name: String,
+    suite: Option<String>,
     /// `failure`, `error` or `skipped`, while inside one.
     child: Option<&'static str>,
     text: String,
@@ -34,6 +55,7 @@ pub fn parse_junit_xml(xml: &str) -> TestReport {
     let mut reader = Reader::from_str(xml);
     let mut cases = Vec::new();
     let mut open: Option<Open> = None;
+    let mut suites: Vec<Option<String>> = Vec::new();
     loop {
         let event = match reader.read_event() {
             Ok(Event::Eof) => break,
@@ -44,14 +66,25 @@ pub fn parse_junit_xml(xml: &str) -> TestReport {
             }
         };
         match event {
+            Event::Start(element) if element.local_name().as_ref() == b"testsuite" => {
+                suites.push(attribute(&element, b"name"));
+            }
+            Event::End(element) if element.local_name().as_ref() == b"testsuite" => {
+                suites.pop();
+            }
             Event::Start(element) | Event::Empty(element)
                 if element.local_name().as_ref() == b"testcase" =>
             {
                 if let Some(done) = open.take() {
-                    cases.push(finish(done));
+                    push(&mut cases, finish(done));
                 }
+                let class = attribute(&element, b"classname").unwrap_or_default();
+                let name = attribute(&element, b"name").unwrap_or_default();
                 open = Some(Open {
-                    case: start_case(&element),
+                    case: start_case(&element, &class, &name),
+                    class,
+                    name,
+                    suite: suites.last().cloned().flatten(),
                     child: None,
                     text: String::new(),
                 });
@@ -93,7 +126,7 @@ pub fn parse_junit_xml(xml: &str) -> TestReport {
             Event::End(element) => match element.local_name().as_ref() {
                 b"testcase" => {
                     if let Some(done) = open.take() {
-                        cases.push(finish(done));
+                        push(&mut cases, finish(done));
                     }
                 }
                 b"failure" | b"error" | b"skipped" => {
@@ -107,7 +140,7 @@ pub fn parse_junit_xml(xml: &str) -> TestReport {
         }
     }
     if let Some(done) = open.take() {
-        cases.push(finish(done));
+        push(&mut cases, finish(done));
     }
     TestReport {
         runner: None::<Runner>,
@@ -123,11 +156,20 @@ fn attribute(element: &BytesStart<'_>, name: &[u8]) -> Option<String> {
         .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
 }
 
-fn start_case(element: &BytesStart<'_>) -> TestCase {
-    let name = attribute(element, b"name").unwrap_or_default();
-    let id = match attribute(element, b"classname").filter(|c| !c.is_empty()) {
-        Some(class) => format!("{class}.{name}"),
-        None => name,
+/// Adds a case; jest-junit writes a suite that did not run twice (an `<error>`, then a
+/// `<failure>` for the same suite), which is one load error.
+fn push(cases: &mut Vec<TestCase>, case: TestCase) {
+    if case.load_error && cases.iter().any(|c| c.load_error && c.id == case.id) {
+        return;
+    }
+    cases.push(case);
+}
+
+fn start_case(element: &BytesStart<'_>, class: &str, name: &str) -> TestCase {
+    let id = if class.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{class}.{name}")
     };
     let file = attribute(element, b"file");
     let line = attribute(element, b"line").and_then(|l| parse_u32(&l));
@@ -136,11 +178,22 @@ fn start_case(element: &BytesStart<'_>) -> TestCase {
 
 fn apply_child(open: &mut Open, kind: &'static str, element: &BytesStart<'_>) {
     let message = attribute(element, b"message").unwrap_or_default();
+    let load_error = kind != "skipped" && is_load_failure(open, kind, &message);
     let case = &mut open.case;
     match kind {
         "skipped" => {
             case.outcome = CaseOutcome::Skipped;
             case.message = message;
+        }
+        _ if load_error => {
+            let file = if open.class.is_empty() {
+                case.file.clone()
+            } else {
+                // jest-junit and vitest name the file the testcase stands for.
+                case.id = open.name.clone();
+                Some(open.name.clone())
+            };
+            *case = TestCase::load_failure(case.id.clone(), message).at(file, case.line);
         }
         // pytest reports a broken fixture as an error "failed on setup": the test never ran.
         "error"
@@ -158,6 +211,17 @@ fn apply_child(open: &mut Open, kind: &'static str, element: &BytesStart<'_>) {
     open.child = Some(kind);
 }
 
+/// Whether a `<failure>` or `<error>` is its producer's encoding of a file that did not load
+/// (see the module's documentation).
+fn is_load_failure(open: &Open, kind: &str, message: &str) -> bool {
+    let pytest = kind == "error" && message == "collection failure";
+    let jest = open.class == JEST_SUITE_FAILED && !open.name.is_empty();
+    let vitest = !open.class.is_empty()
+        && open.class == open.name
+        && open.suite.as_deref() == Some(open.name.as_str());
+    pytest || jest || vitest
+}
+
 fn finish(open: Open) -> TestCase {
     let Open { mut case, text, .. } = open;
     if case.outcome == CaseOutcome::Passed {
@@ -170,17 +234,6 @@ fn finish(open: Open) -> TestCase {
             .find(|l| !l.is_empty())
             .unwrap_or_default()
             .to_owned();
-    }
-    if case.outcome == CaseOutcome::Failed {
-        let probe = TestCase {
-            outcome: CaseOutcome::Errored,
-            message: format!("{}\n{text}", case.message),
-            ..case.clone()
-        };
-        if super::is_collection_or_syntax_error(&probe) {
-            case.outcome = CaseOutcome::Errored;
-            case.load_error = true;
-        }
     }
     if case.file.is_none()
         && let Some([pytest, java]) = LOCATION.as_ref()

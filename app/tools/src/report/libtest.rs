@@ -1,6 +1,12 @@
 //! `cargo test`: libtest's human output (`test x ... ok`), the `---- x stdout ----` blocks of
 //! failures, and cargo's compile errors (a test target that does not compile is one errored
 //! case for that target).
+//!
+//! cargo builds every test target before it runs any, so only its own `error: could not
+//! compile` lines before the first test binary starts (`Running unittests src/lib.rs (...)`,
+//! `running 3 tests`, nextest's `Starting 5 tests across 2 binaries`) make load errors. A
+//! test that ran and panicked with compiler-like words in its message (`error[E0425]`, or a
+//! test that runs cargo itself and prints its output) is a plain failure.
 
 use std::sync::LazyLock;
 
@@ -25,18 +31,21 @@ static PANIC: LazyLock<Option<[Regex; 2]>> = LazyLock::new(|| {
     ])
 });
 
-static COMPILE: LazyLock<Option<[Regex; 3]>> = LazyLock::new(|| {
+static COMPILE: LazyLock<Option<[Regex; 4]>> = LazyLock::new(|| {
     compile([
         r"^error(\[E\d+\])?: (.+)$",
         r"^\s*--> (.+?):(\d+):\d+$",
         r"^error: could not compile `(.+?)`(?: \((.+?)\))?",
+        // A test binary starts: cargo's `Running tests/api.rs (target/...)` (not `-v`'s
+        // ``Running `rustc ...` ``), libtest's `running 3 tests`, nextest's `Starting`.
+        r"^(?:\s+Running [^`].*\(.+\)$|running \d+ tests?$|\s*Starting \d+ tests? across )",
     ])
 });
 
 pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
     let text = both(stdout, stderr);
     let lines: Vec<&str> = text.lines().collect();
-    let mut cases = compile_errors(&lines);
+    let mut cases = compile_errors(stdout, stderr);
     let Some([result, block, failures]) = PATTERNS.as_ref() else {
         return cases;
     };
@@ -105,9 +114,26 @@ pub(super) fn panic_details(lines: &[&str]) -> (String, Option<String>, Option<u
 /// A file and line.
 type Place = (String, Option<u32>);
 
-/// One errored case per target cargo could not compile, with the first error and its place.
-pub(super) fn compile_errors(lines: &[&str]) -> Vec<TestCase> {
-    let Some([error, location, failed]) = COMPILE.as_ref() else {
+/// One errored case per target cargo could not compile, with the first error and its place:
+/// read in each stream up to the first test binary that started (see the module's
+/// documentation; the streams are apart, and cargo writes its errors on stderr).
+pub(super) fn compile_errors(stdout: &str, stderr: &str) -> Vec<TestCase> {
+    let Some([.., started]) = COMPILE.as_ref() else {
+        return Vec::new();
+    };
+    let mut cases = Vec::new();
+    for stream in [stdout, stderr] {
+        let lines: Vec<&str> = stream
+            .lines()
+            .take_while(|line| !started.is_match(line))
+            .collect();
+        cases.extend(compile_errors_in(&lines));
+    }
+    cases
+}
+
+fn compile_errors_in(lines: &[&str]) -> Vec<TestCase> {
+    let Some([error, location, failed, _]) = COMPILE.as_ref() else {
         return Vec::new();
     };
     let mut cases = Vec::new();

@@ -1,6 +1,11 @@
 //! Maven Surefire and Gradle console output: the failing tests (`[ERROR] com.x.CalcTest.testSub
 //! -- Time elapsed ... <<< FAILURE!`, `CalcTest > testSub() FAILED`) and compiler errors. The
 //! passing tests are in their JUnit XML reports, which `execute_tests` reads after the run.
+//!
+//! A compiler error is a load error only outside a test step: from Surefire's (or Failsafe's)
+//! mojo line or `T E S T S` banner, or Gradle's `> Task :x:test`, up to the next mojo or task
+//! (a module's compilation), what is printed is the tests' own output (a compiler a test
+//! drives, say).
 
 use std::sync::LazyLock;
 
@@ -40,7 +45,18 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
     let lines: Vec<&str> = text.lines().collect();
     let mut cases = Vec::new();
     let mut compile_reported = false;
+    let mut tests_started = false;
     for (index, line) in lines.iter().enumerate() {
+        if line.starts_with("[INFO] --- ") {
+            tests_started = line.contains("surefire") || line.contains("failsafe");
+        } else if let Some(task) = line.strip_prefix("> Task ") {
+            tests_started = task
+                .split_whitespace()
+                .next()
+                .is_some_and(|t| t.ends_with(":test"));
+        } else if line.contains("T E S T S") {
+            tests_started = true;
+        }
         let failure = if let Some(c) = surefire3.captures(line) {
             Some((c[1].to_owned(), c[2].to_owned()))
         } else {
@@ -75,7 +91,7 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
             cases.push(with_frame(case, &message, following, frame));
             continue;
         }
-        if compile_reported {
+        if compile_reported || tests_started {
             continue;
         }
         let compiler = maven_compile

@@ -1,5 +1,6 @@
 //! `cargo nextest run`: one status line per test (`PASS [0.01s] (1/5) crate tests::x`), the
-//! failed tests' captured output after their line, and cargo's compile errors.
+//! failed tests' captured output after their line, and cargo's compile errors (only before
+//! the run starts: see [`super::libtest`]).
 
 use std::sync::LazyLock;
 
@@ -17,7 +18,7 @@ static STATUS: LazyLock<Option<[Regex; 1]>> = LazyLock::new(|| {
 pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
     let text = both(stdout, stderr);
     let lines: Vec<&str> = text.lines().collect();
-    let mut cases = compile_errors(&lines);
+    let mut cases = compile_errors(stdout, stderr);
     let Some([status]) = STATUS.as_ref() else {
         return cases;
     };

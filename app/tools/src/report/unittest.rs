@@ -4,7 +4,12 @@
 //! unittest as a `_FailedTest` and becomes one errored case for that module.
 //!
 //! unittest's ERROR for a test method is an exception raised while it ran (often the missing
-//! behaviour itself, an `AttributeError`), so it counts as a failure, not as a load error.
+//! behaviour itself, an `AttributeError`, or a `SyntaxError`/`ImportError` raised by the code
+//! under test), so it counts as a failure, not as a load error, whatever its message says.
+//! Only the loader's structure makes load errors: its `_FailedTest` stand-in for a module it
+//! could not import, and, when the tests are named on the command line
+//! (`python -m unittest tests.test_x`), the loader's own traceback (through
+//! `unittest/loader.py`'s `loadTestsFromName`) before any test ran.
 
 use std::sync::LazyLock;
 
@@ -20,6 +25,10 @@ static PATTERNS: LazyLock<Option<[Regex; 4]>> = LazyLock::new(|| {
         r#"^\s*File "(.+?)", line (\d+)"#,
     ])
 });
+
+/// The loader's functions in a traceback that ended the run before any test: importing the
+/// modules named on the command line.
+const LOADER_FRAMES: [&str; 2] = ["in loadTestsFromName", "in _get_module_from_name"];
 
 const FAILED_IMPORT: [&str; 2] = [
     "unittest.loader._FailedTest",
@@ -88,6 +97,10 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
         cases.push(case);
     }
 
+    if cases.is_empty() {
+        return loader_crash(&lines, frame).into_iter().collect();
+    }
+
     // `FAIL: name (qualified)` blocks: the traceback's last frame in the project and the
     // exception that ended it.
     let mut index = 0;
@@ -149,4 +162,44 @@ pub(super) fn parse(stdout: &str, stderr: &str) -> Vec<TestCase> {
         }
     }
     cases
+}
+
+/// A run that ended in the loader's own traceback before any test ran: the module it was
+/// importing (the traceback's last frame in the project) did not load.
+fn loader_crash(lines: &[&str], frame: &Regex) -> Option<TestCase> {
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("Traceback (most recent call last):"))?;
+    let body = &lines[start + 1..];
+    let frames: Vec<(usize, &str)> = body
+        .iter()
+        .enumerate()
+        .take_while(|(_, l)| l.starts_with(' '))
+        .filter(|(_, l)| frame.is_match(l))
+        .map(|(i, l)| (i, *l))
+        .collect();
+    let loader = frames.iter().any(|(_, l)| {
+        l.contains("unittest/loader.py") && LOADER_FRAMES.iter().any(|f| l.ends_with(f))
+    });
+    if !loader {
+        return None;
+    }
+    let (file, line) = frames
+        .iter()
+        .rev()
+        .filter_map(|(_, l)| frame.captures(l))
+        .map(|c| (c[1].to_owned(), parse_u32(&c[2])))
+        .find(|(file, _)| {
+            !file.contains("/lib/python") && !file.starts_with('<') && file.ends_with(".py")
+        })?;
+    let file = super::relative_path(&file);
+    let exception = body
+        .iter()
+        .find(|l| !l.starts_with(' ') && !l.trim().is_empty())
+        .map_or("", |l| l.trim());
+    let module = file.trim_end_matches(".py").replace('/', ".");
+    Some(
+        TestCase::load_failure(module, format!("Failed to import test module: {exception}"))
+            .at(Some(file), line),
+    )
 }
