@@ -101,6 +101,15 @@ impl Graph {
         })
     }
 
+    /// Each file's position, by path.
+    pub(crate) fn index_of(&self) -> HashMap<&str, usize> {
+        self.paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect()
+    }
+
     /// PageRank over files with random jumps to `seeds` (weights by file); uniform when empty.
     /// `boost` multiplies the weight of edges by name (names the issue mentions).
     pub(crate) fn file_ranks(

@@ -2,7 +2,7 @@
 //! those names (from the definition/reference graph). What a reviewer should look at beside
 //! the diff; shown in every fix PR.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -26,12 +26,7 @@ impl Index {
     /// name, sorted. Paths that are not indexed are ignored.
     pub fn impact(&self, changed: &[(String, u32, u32)]) -> Result<Vec<Impact>> {
         let graph = Graph::load(self)?;
-        let index_of: BTreeMap<&str, usize> = graph
-            .paths
-            .iter()
-            .enumerate()
-            .map(|(i, path)| (path.as_str(), i))
-            .collect();
+        let index_of = graph.index_of();
         let mut touched: BTreeSet<(usize, usize)> = BTreeSet::new();
         for (path, first, last) in changed {
             let Some(&file) = index_of.get(path.as_str()) else {

@@ -26,6 +26,7 @@ mod index;
 mod language;
 mod localize;
 mod parse;
+mod reach;
 mod regex_search;
 mod repo_map;
 mod sast;

@@ -13,6 +13,8 @@ mod index;
 mod localize;
 #[path = "indexer/parse.rs"]
 mod parse;
+#[path = "indexer/reach.rs"]
+mod reach;
 #[path = "indexer/sast.rs"]
 mod sast;
 #[path = "indexer/search.rs"]

@@ -19,6 +19,7 @@ mod prompt;
 mod recommendation;
 mod run_spec;
 mod settings;
+mod test_selection;
 mod verdict;
 
 pub use conversation::ConversationLimits;

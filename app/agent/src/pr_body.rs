@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use redgreen_core::machine::Machine;
 use redgreen_core::run::RunKind;
-use redgreen_core::work::{TestOutcome, TestSummary};
+use redgreen_core::work::{TestOutcome, TestSelection, TestSummary};
 use redgreen_git::{FileDiff, Hunk};
 use redgreen_indexer::Impact;
 use serde_json::json;
@@ -102,14 +102,21 @@ pub fn render_pr_body(run: &RunSpec, machine: &Machine, impacts: &[Impact]) -> S
             "## Green: they pass with the change, and nothing else broke"
         };
         let _ = writeln!(body, "{heading}\n");
-        if let Some(prepared) = &work.prepared {
+        if let Some(selection) = &green.selection {
+            let _ = writeln!(body, "{}\n", selection_sentence(selection));
+        }
+        let baseline = green
+            .baseline
+            .as_ref()
+            .or(work.prepared.as_ref().map(|prepared| &prepared.baseline));
+        if let Some(baseline) = baseline {
             let _ = writeln!(
                 body,
-                "Suite on the base commit: {} passed, {} failed, {} skipped. With the change: \
+                "On the base commit: {} passed, {} failed, {} skipped. With the change: \
                  {} passed, {} failed, {} skipped.\n",
-                prepared.baseline.passed,
-                prepared.baseline.failed,
-                prepared.baseline.skipped,
+                baseline.passed,
+                baseline.failed,
+                baseline.skipped,
                 green.suite.passed,
                 green.suite.failed,
                 green.suite.skipped
@@ -275,6 +282,9 @@ pub fn check_report(kind: RunKind, machine: &Machine) -> Option<CheckReport> {
                 code_list(&tests),
                 summary_of(&green.suite)
             );
+            if let Some(selection) = &green.selection {
+                let _ = write!(summary, "\n\n{}", selection_sentence(selection));
+            }
             if !replaced.is_empty() {
                 let _ = write!(summary, "\n\n{}", replaced_tests(&replaced));
             }
@@ -470,6 +480,21 @@ fn plan_list(machine: &Machine, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Which tests verification ran and why, and how a reviewer gets the rest.
+fn selection_sentence(selection: &TestSelection) -> String {
+    if selection.is_whole_suite() {
+        format!("Tests run: the whole suite ({}).", selection.reason)
+    } else {
+        format!(
+            "Tests run: {} ({}); {} other test file(s) of the repository were left out. \
+             Comment `@redgreen test` on this pull request to run the whole suite.",
+            code_list(&selection.files),
+            selection.reason,
+            selection.left_out
+        )
+    }
 }
 
 /// The tests the red commit removed or renamed, said so that a reviewer sees every old

@@ -89,7 +89,7 @@ pub enum PhaseOutput {
     },
     Red(RedProof),
     Patched(PatchWork),
-    Green(GreenProof),
+    Green(Box<GreenProof>),
     Published(Published),
 }
 
@@ -235,7 +235,7 @@ impl Machine {
             }
             PhaseOutput::Red(red) => work.red = Some(red),
             PhaseOutput::Patched(patch) => work.patch = Some(patch),
-            PhaseOutput::Green(green) => work.green = Some(green),
+            PhaseOutput::Green(green) => work.green = Some(*green),
             PhaseOutput::Published(published) => work.published = Some(published),
         }
         next

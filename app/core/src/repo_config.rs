@@ -43,6 +43,21 @@ pub struct RepoConfig {
     pub adr_dir: Option<String>,
     /// Overrides `REDGREEN_LLM_MODEL` for this repository.
     pub model: Option<String>,
+    /// How much of the suite verification runs (default: the affected tests).
+    pub verify: Option<Verify>,
+}
+
+/// How much of the suite a fix's verification runs (`verify:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verify {
+    /// The red tests, every test file the run touched, and every test file that reaches a
+    /// changed file through the code index's graph; the whole suite where that selection
+    /// cannot be computed.
+    #[default]
+    Affected,
+    /// The whole suite, on the base commit and with the change.
+    Full,
 }
 
 /// Paths (globs) redgreen may change, and those it must not even when allowed.

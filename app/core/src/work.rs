@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::repo_config::Verify;
+
 /// The products of the phases that have succeeded, in phase order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Work {
@@ -39,7 +41,12 @@ pub struct Prepared {
     /// One allowance; `continue` grants another of the same size.
     pub budget: BudgetLimits,
     /// The suite on the base commit: what "no test that passed before fails" compares with.
+    /// Empty under `verify: affected`, whose verification runs the selected tests on the base
+    /// commit itself.
     pub baseline: TestSummary,
+    /// How much of the suite verification runs (`verify:` in the repository's config).
+    #[serde(default)]
+    pub verify: Verify,
 }
 
 /// The title and body of the issue or PR a run works on.
@@ -119,11 +126,37 @@ pub struct PatchWork {
     pub diff: String,
 }
 
-/// The green phase's proof: the named tests, then the whole suite, on the patched tree.
+/// The green phase's proof: the named tests, then the selected tests (or the whole suite), on
+/// the patched tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GreenProof {
     pub named: TestSummary,
     pub suite: TestSummary,
+    /// Which tests ran, and why. `None` in checkpoints from before selections existed: the
+    /// whole suite ran.
+    #[serde(default)]
+    pub selection: Option<TestSelection>,
+    /// The same tests on the base commit, when they are not the prepare phase's baseline
+    /// (a selection runs them at green time).
+    #[serde(default)]
+    pub baseline: Option<TestSummary>,
+}
+
+/// The tests a verification ran: the test files selected, or the whole suite, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestSelection {
+    /// The test files run; empty when the whole suite ran.
+    pub files: Vec<String>,
+    /// Why these files, or why the whole suite.
+    pub reason: String,
+    /// The repository's test files left out (0 for the whole suite).
+    pub left_out: usize,
+}
+
+impl TestSelection {
+    pub fn is_whole_suite(&self) -> bool {
+        self.files.is_empty()
+    }
 }
 
 /// Where the run's result was published.

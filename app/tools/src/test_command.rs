@@ -109,6 +109,58 @@ impl Runner {
         };
         Some(format!("{} {selector}", command.trim_end()))
     }
+
+    /// `command` narrowed to the test files `files` (repository-relative paths), the way this
+    /// runner takes them, shell-quoted for `/bin/sh -c`; or why it cannot be narrowed, said
+    /// for a person (the PR body gives it as the reason the whole suite ran).
+    pub fn with_files(self, command: &str, files: &[String]) -> Result<String, &'static str> {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        if words
+            .iter()
+            .any(|w| ["&&", "||", ";", "|"].contains(w) || w.ends_with(';'))
+        {
+            return Err("the test command is a shell pipeline or list");
+        }
+        let quote = |file: &str| {
+            shlex::try_quote(file)
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| "a test file's name cannot be quoted")
+        };
+        let selectors: Vec<String> = match self {
+            Runner::Pytest | Runner::Jest | Runner::Vitest | Runner::Npm => {
+                let mut quoted = files
+                    .iter()
+                    .map(|file| quote(file))
+                    .collect::<Result<Vec<_>, _>>()?;
+                // `npm test` passes arguments on to the script only after `--`.
+                if self == Runner::Npm && !words.contains(&"--") {
+                    quoted.insert(0, "--".to_owned());
+                }
+                quoted
+            }
+            Runner::Unittest => {
+                if words.iter().any(|w| *w == "discover" || w.ends_with(".py")) {
+                    return Err("the unittest command discovers or names its own tests");
+                }
+                // `python -m unittest` takes modules: `tests/test_x.py` is `tests.test_x`.
+                files
+                    .iter()
+                    .map(|file| {
+                        let module = file
+                            .strip_suffix(".py")
+                            .filter(|stem| !stem.contains(['.', '-', ' ']))
+                            .ok_or("a test file is not an importable Python module")?;
+                        Ok(module.replace('/', "."))
+                    })
+                    .collect::<Result<Vec<_>, &'static str>>()?
+            }
+            _ => return Err("this test runner does not take test files on its command line"),
+        };
+        if selectors.is_empty() {
+            return Err("no test file was selected");
+        }
+        Ok(format!("{} {}", command.trim_end(), selectors.join(" ")))
+    }
 }
 
 impl std::fmt::Display for Runner {

@@ -44,12 +44,7 @@ impl<'a> Scorer<'a> {
             index,
             graph,
             cues,
-            index_of: graph
-                .paths
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.as_str(), i))
-                .collect(),
+            index_of: graph.index_of(),
             file: vec![0.0; graph.paths.len()],
             symbol: HashMap::new(),
             named: HashSet::new(),

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use redgreen_core::machine::PhaseOutput;
-use redgreen_core::repo_config::{REPO_CONFIG_PATH, RepoConfig};
+use redgreen_core::repo_config::{REPO_CONFIG_PATH, RepoConfig, Verify};
 use redgreen_core::run::RunKind;
 use redgreen_core::work::{BudgetLimits, Prepared, TestSummary, Usage};
 use redgreen_git::WorkTree;
@@ -31,6 +31,7 @@ impl<F: Forge> PhaseExecutor<F> {
         if run.kind != RunKind::Recommend {
             self.set_up(&tree, &config, usage).await?;
         }
+        let verify = config.verify.unwrap_or_default();
         let (test_command, source, baseline) = if run.kind == RunKind::Recommend {
             // A recommendation changes documentation only: no test runs.
             (
@@ -47,7 +48,14 @@ impl<F: Forge> PhaseExecutor<F> {
                     (detected.command, format!("detected: {}", detected.reason))
                 }
             };
-            let baseline = self.run_tests(&tree, &command, usage).await?;
+            // Under `verify: affected` the selected tests run on the base commit when they
+            // are known (red and green); `@redgreen test` and `verify: full` run the whole
+            // suite here, once.
+            let baseline = if run.kind == RunKind::Test || verify == Verify::Full {
+                self.run_tests(&tree, &command, usage).await?
+            } else {
+                TestSummary::default()
+            };
             (command, source, baseline)
         };
         let budget = config
@@ -58,7 +66,7 @@ impl<F: Forge> PhaseExecutor<F> {
                 usd_micros: b.usd.map(|usd| (usd * 1_000_000.0).round() as u64),
                 minutes: b.minutes.map(|minutes| minutes.ceil() as u64),
             });
-        info!(run = %run.id, %base, %test_command, baseline_passed = baseline.passed, "prepared");
+        info!(run = %run.id, %base, %test_command, ?verify, baseline_passed = baseline.passed, "prepared");
         Ok(succeeded(PhaseOutput::Prepared(Box::new(Prepared {
             issue,
             base_commit: base,
@@ -67,6 +75,7 @@ impl<F: Forge> PhaseExecutor<F> {
             max_attempts: self.settings.max_attempts,
             budget,
             baseline,
+            verify,
         }))))
     }
 

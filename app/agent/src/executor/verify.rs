@@ -1,22 +1,32 @@
 //! Verification: red holds when the named tests fail for a reason other than not loading,
 //! a patch respects the limits and the test-integrity guard, green passes the named tests
 //! without breaking the baseline.
+//!
+//! Under `verify: affected` (the default) red runs only its own test files and green only the
+//! selected ones (`test_selection`), each on the base commit as well as with the change, so
+//! that no phase runs the whole suite where a selection can be trusted.
 
 use std::collections::BTreeSet;
 
 use redgreen_core::machine::{Machine, PhaseOutput};
-use redgreen_core::repo_config::RepoConfig;
+use redgreen_core::repo_config::{RepoConfig, Verify};
 use redgreen_core::run::{RunKind, RunState};
-use redgreen_core::work::{GreenProof, PatchWork, Prepared, RedProof, TestSummary, Usage};
+use redgreen_core::work::{
+    GreenProof, PatchWork, Prepared, RedProof, TestSelection, TestSummary, Usage,
+};
 use redgreen_git::WorkTree;
-use redgreen_tools::ToolBox;
+use redgreen_indexer::{Language, is_test_path};
+use redgreen_tools::{Runner, ToolBox};
 use tracing::info;
 
+use crate::diff::changed_paths;
 use crate::error::AgentError;
 use crate::forge::Forge;
 use crate::run_spec::RunSpec;
+use crate::test_selection::{select, whole_suite};
 use crate::verdict::{judge_green, judge_red};
 
+use super::work_tree::read_repo_config;
 use super::{Outcome, PhaseExecutor, parse_oid, prepared, succeeded};
 
 impl<F: Forge> PhaseExecutor<F> {
@@ -44,12 +54,34 @@ impl<F: Forge> PhaseExecutor<F> {
         // again (the reset removed what setup and the model's test runs had left).
         tree.reset_to(parse_oid(&prepared.base_commit)?)?;
         self.set_up(tree, config, usage).await?;
+        let (command, before) = if prepared.verify == Verify::Full {
+            (prepared.test_command.clone(), prepared.baseline.clone())
+        } else {
+            // The red test files alone: first on the base commit, those that exist there (to
+            // see which old tests the red commit removes or renames), then with the new tests.
+            let files: Vec<String> = changed_paths(&diff)?
+                .into_iter()
+                .filter(|path| is_test_path(path) && Language::from_path(path.as_ref()).is_some())
+                .collect();
+            let on_base: Vec<String> = files
+                .iter()
+                .filter(|path| tree.path().join(path).is_file())
+                .cloned()
+                .collect();
+            let before = if on_base.is_empty() {
+                TestSummary::default()
+            } else {
+                let command = narrowed(&prepared.test_command, &on_base);
+                self.run_tests(tree, &command, usage).await?
+            };
+            (narrowed(&prepared.test_command, &files), before)
+        };
         tree.apply(&diff)?;
-        let run_summary = self.run_tests(tree, &prepared.test_command, usage).await?;
+        let run_summary = self.run_tests(tree, &command, usage).await?;
         if let Err(evidence) = judge_red(&run_summary, &tests) {
             return Ok(Outcome::Rejected(evidence));
         }
-        let replaced = run_summary.vanished_since(&prepared.baseline);
+        let replaced = run_summary.vanished_since(&before);
         info!(tests = ?tests, replaced = replaced.len(), "red verified");
         Ok(succeeded(PhaseOutput::Red(RedProof {
             tests,
@@ -109,13 +141,15 @@ impl<F: Forge> PhaseExecutor<F> {
     ) -> Result<Outcome, AgentError> {
         let prepared = prepared(machine)?;
         let tree = self.tree_at(run, machine, RunState::Green, usage).await?;
-        let suite = self.run_tests(&tree, &prepared.test_command, usage).await?;
         if run.kind == RunKind::Test {
-            // `@redgreen test` reports what it saw; there is nothing to verify.
-            return Ok(succeeded(PhaseOutput::Green(GreenProof {
+            // `@redgreen test` reports what it saw on the whole suite; nothing to verify.
+            let suite = self.run_tests(&tree, &prepared.test_command, usage).await?;
+            return Ok(succeeded(PhaseOutput::Green(Box::new(GreenProof {
                 named: TestSummary::default(),
                 suite,
-            })));
+                selection: Some(whole_suite("`@redgreen test` runs the whole suite".into())),
+                baseline: None,
+            }))));
         }
         let (tests, replaced) = machine
             .work
@@ -123,12 +157,95 @@ impl<F: Forge> PhaseExecutor<F> {
             .as_ref()
             .map(|red| (red.tests.clone(), red.replaced.clone()))
             .unwrap_or_default();
+        let (selection, suite, baseline) = if prepared.verify == Verify::Full {
+            let suite = self.run_tests(&tree, &prepared.test_command, usage).await?;
+            let selection = whole_suite("the repository asks for it (`verify: full`)".into());
+            (selection, suite, None)
+        } else {
+            let (selection, suite, baseline) = self
+                .run_affected(run, machine, prepared, &tree, usage)
+                .await?;
+            (selection, suite, Some(baseline))
+        };
         let named = named_only(&suite, &tests);
-        if let Err(evidence) = judge_green(&named, &suite, &prepared.baseline, &tests, &replaced) {
+        let before = baseline.as_ref().unwrap_or(&prepared.baseline);
+        if let Err(evidence) = judge_green(&named, &suite, before, &tests, &replaced) {
             return Ok(Outcome::Rejected(evidence));
         }
-        Ok(succeeded(PhaseOutput::Green(GreenProof { named, suite })))
+        info!(
+            selected = selection.files.len(),
+            left_out = selection.left_out,
+            reason = %selection.reason,
+            "green verified"
+        );
+        Ok(succeeded(PhaseOutput::Green(Box::new(GreenProof {
+            named,
+            suite,
+            selection: Some(selection),
+            baseline,
+        }))))
     }
+
+    /// The affected tests on the patched `tree`, then the same tests on the base commit (those
+    /// that exist there): the selection, the run with the change and the baseline. The tree
+    /// is left at the base commit; the next phase rebuilds it.
+    async fn run_affected(
+        &self,
+        run: &RunSpec,
+        machine: &Machine,
+        prepared: &Prepared,
+        tree: &WorkTree,
+        usage: &mut Usage,
+    ) -> Result<(TestSelection, TestSummary, TestSummary), AgentError> {
+        let mut changed = BTreeSet::new();
+        if let Some(red) = &machine.work.red {
+            changed.extend(changed_paths(&red.diff)?);
+        }
+        if let Some(patch) = &machine.work.patch {
+            changed.extend(changed_paths(&patch.diff)?);
+        }
+        let index = self.index(run, tree).await?;
+        let mut selection = select(&index, &changed);
+        let whole = &prepared.test_command;
+        let command = if selection.is_whole_suite() {
+            whole.clone()
+        } else {
+            match Runner::from_command(whole).with_files(whole, &selection.files) {
+                Ok(command) => command,
+                Err(reason) => {
+                    selection = whole_suite(format!("{reason}, so it cannot run chosen files"));
+                    whole.clone()
+                }
+            }
+        };
+        let suite = self.run_tests(tree, &command, usage).await?;
+        let base = parse_oid(&prepared.base_commit)?;
+        tree.reset_to(base)?;
+        let config = read_repo_config(tree, base)?;
+        self.set_up(tree, &config, usage).await?;
+        let on_base: Vec<String> = selection
+            .files
+            .iter()
+            .filter(|path| tree.path().join(path).is_file())
+            .cloned()
+            .collect();
+        let baseline = if selection.is_whole_suite() {
+            self.run_tests(tree, whole, usage).await?
+        } else if on_base.is_empty() {
+            TestSummary::default()
+        } else {
+            self.run_tests(tree, &narrowed(whole, &on_base), usage)
+                .await?
+        };
+        Ok((selection, suite, baseline))
+    }
+}
+
+/// `command` narrowed to `files` where its runner takes files, else the whole command.
+fn narrowed(command: &str, files: &[String]) -> String {
+    Runner::from_command(command)
+        .with_files(command, files)
+        .unwrap_or_else(|_| command.to_owned())
 }
 
 /// The part of `suite` about the named tests.

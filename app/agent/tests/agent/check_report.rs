@@ -8,6 +8,7 @@ use redgreen_core::work::TestOutcome::{Failed, Passed};
 
 use super::fixtures::{
     EXISTING_TEST, PATCH_DIFF, RED_TEST, green_suite, machine_after_green, summary, with_replaced,
+    with_selection,
 };
 
 /// What a case expects of the report: its name, conclusion and title, and each annotation as
@@ -138,6 +139,34 @@ fn check_report_cases() {
                 summary_contains: &[
                     "Tests this change replaces",
                     "`tests/test_calc.py::test_sub`",
+                ],
+                annotations: &[
+                    (
+                        "tests/test_calc.py",
+                        12,
+                        12,
+                        "notice",
+                        "red: tests/test_calc.py::test_add_small_numbers failed on the base commit",
+                    ),
+                    ("calc.py", 1, 4, "notice", "changed by redgreen"),
+                ],
+            }),
+        ),
+        (
+            "a fix verified on the affected tests says so in the check",
+            RunKind::Fix,
+            with_selection(
+                machine_after_green(RunKind::Fix, PATCH_DIFF, green_suite()),
+                &["tests/test_calc.py"],
+                "1 test file(s) the run changed",
+            ),
+            Some(Expected {
+                name: "redgreen/tdd",
+                conclusion: "success",
+                title: "1 red test(s) now pass; no regressions",
+                summary_contains: &[
+                    "Tests run: `tests/test_calc.py` (1 test file(s) the run changed); 12 other",
+                    "`@redgreen test`",
                 ],
                 annotations: &[
                     (

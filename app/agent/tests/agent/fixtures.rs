@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use redgreen_agent::RunSpec;
 use redgreen_core::RunId;
 use redgreen_core::machine::Machine;
+use redgreen_core::repo_config::Verify;
 use redgreen_core::run::RunKind;
 use redgreen_core::work::{
     BudgetLimits, FailingTest, GreenProof, IssueText, PatchWork, Prepared, RedProof, TestOutcome,
-    TestSummary, Usage,
+    TestSelection, TestSummary, Usage,
 };
 use serde_json::json;
 
@@ -77,6 +78,20 @@ pub fn with_load_failure(mut run: TestSummary, id: &str, file: &str, message: &s
 pub fn with_replaced(mut machine: Machine, replaced: &[&str]) -> Machine {
     if let Some(red) = machine.work.red.as_mut() {
         red.replaced = names(replaced);
+    }
+    machine
+}
+
+/// `machine` whose green ran `files` (with `baseline` on the base commit), or the whole suite
+/// when `files` is empty.
+pub fn with_selection(mut machine: Machine, files: &[&str], reason: &str) -> Machine {
+    if let Some(green) = machine.work.green.as_mut() {
+        green.selection = Some(TestSelection {
+            files: names(files),
+            reason: reason.to_owned(),
+            left_out: if files.is_empty() { 0 } else { 12 },
+        });
+        green.baseline = Some(summary(&[(EXISTING_TEST, TestOutcome::Passed)], ""));
     }
     machine
 }
@@ -184,6 +199,7 @@ pub fn machine_after_green(kind: RunKind, patch_diff: &str, suite: TestSummary) 
         max_attempts: 3,
         budget: BudgetLimits::default(),
         baseline: baseline(),
+        verify: Verify::Full,
     });
     if kind != RunKind::Test {
         machine.work.plan = Some(json!({
@@ -211,6 +227,8 @@ pub fn machine_after_green(kind: RunKind, patch_diff: &str, suite: TestSummary) 
         machine.work.green = Some(GreenProof {
             named: TestSummary::default(),
             suite,
+            selection: None,
+            baseline: None,
         });
     }
     machine.usage = Usage {

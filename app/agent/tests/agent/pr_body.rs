@@ -7,7 +7,7 @@ use redgreen_core::run::RunKind;
 
 use super::fixtures::{
     EXISTING_TEST, PATCH_DIFF, WORKFLOW_DIFF, green_suite, machine_after_green, run_spec,
-    with_replaced,
+    with_replaced, with_selection,
 };
 
 struct Case {
@@ -36,7 +36,7 @@ fn render_pr_body_cases() {
                 "## Red: the new tests fail on the base commit",
                 "Tests: `tests/test_calc.py::test_add_small_numbers`",
                 "## Green: they pass with the change, and nothing else broke",
-                "Suite on the base commit: 1 passed, 0 failed, 0 skipped. With the change: 2 passed, 0 failed, 0 skipped.",
+                "On the base commit: 1 passed, 0 failed, 0 skipped. With the change: 2 passed, 0 failed, 0 skipped.",
                 "- tests: `tests/test_calc.py`",
                 "- code: `calc.py`",
                 "- lines: +5 −1",
@@ -66,6 +66,35 @@ fn render_pr_body_cases() {
                 "\"replaced\": [\n",
             ],
             lacks: &[],
+        },
+        Case {
+            name: "a fix verified on the affected tests says which and how to get the rest",
+            kind: RunKind::Fix,
+            number: Some(7),
+            machine: with_selection(
+                machine_after_green(RunKind::Fix, PATCH_DIFF, green_suite()),
+                &["tests/test_calc.py"],
+                "1 test file(s) the run changed, and 0 that import or use a changed file",
+            ),
+            contains: &[
+                "Tests run: `tests/test_calc.py` (1 test file(s) the run changed, and 0 that \
+                 import or use a changed file); 12 other test file(s) of the repository were \
+                 left out. Comment `@redgreen test` on this pull request to run the whole suite.",
+                "On the base commit: 1 passed, 0 failed, 0 skipped.",
+            ],
+            lacks: &["the whole suite ("],
+        },
+        Case {
+            name: "a fix whose selection fell back to the whole suite says why",
+            kind: RunKind::Fix,
+            number: Some(7),
+            machine: with_selection(
+                machine_after_green(RunKind::Fix, PATCH_DIFF, green_suite()),
+                &[],
+                "`tests/conftest.py` changed",
+            ),
+            contains: &["Tests run: the whole suite (`tests/conftest.py` changed)."],
+            lacks: &["left out"],
         },
         Case {
             name: "a fix without an issue number",

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use redgreen_core::machine::{Effect, Event, Failure, Machine, PhaseOutput, step};
+use redgreen_core::repo_config::Verify;
 use redgreen_core::work::{
     BudgetLimits, GreenProof, IssueText, PatchWork, Prepared, Published, RedProof, TestSummary,
     Usage,
@@ -25,6 +26,7 @@ fn output_for(phase: RunState) -> PhaseOutput {
                 minutes: Some(30),
             },
             baseline: summary,
+            verify: Verify::Full,
         })),
         RunState::Planning => PhaseOutput::Planned {
             plan: serde_json::json!({"summary": "fix it"}),
@@ -41,10 +43,12 @@ fn output_for(phase: RunState) -> PhaseOutput {
             rationale: "the fix".into(),
             diff: "+fixed".into(),
         }),
-        RunState::Green => PhaseOutput::Green(GreenProof {
+        RunState::Green => PhaseOutput::Green(Box::new(GreenProof {
             named: summary.clone(),
             suite: summary,
-        }),
+            selection: None,
+            baseline: None,
+        })),
         _ => PhaseOutput::Published(Published {
             branch: "redgreen/1-fix".into(),
             commit: "feed".into(),

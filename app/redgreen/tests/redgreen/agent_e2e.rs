@@ -426,10 +426,11 @@ async fn a_run_out_of_budget_parks_and_continue_from_github_finishes_it() {
 
 #[tokio::test]
 async fn a_cancel_while_the_suite_runs_kills_the_sandboxed_processes() {
-    // The baseline suite (the first thing a fix runs) never ends on its own before the test
-    // does; a unique sleep length marks its processes in the host's process table.
+    // The baseline suite (the first thing a fix runs under `verify: full`) never ends on its
+    // own before the test does; a unique sleep length marks its processes in the host's
+    // process table.
     let marker = format!("7{}.{}", std::process::id() % 10_000, nanos() % 100_000);
-    let config = format!("test: \"sleep {marker}\"\n");
+    let config = format!("test: \"sleep {marker}\"\nverify: full\n");
     let scenario = Scenario::start_with_config(&config).await;
     let serve = ServeProcess::start_with_env(&scenario.github, &scenario.model_env()).await;
     scenario

@@ -361,6 +361,88 @@ async fn a_test_the_red_commit_renames_is_listed_as_replaced_not_as_a_regression
     );
 }
 
+/// A test that takes a while and uses nothing the fix changes.
+const SLOW_UNRELATED_TEST: &str = "import time\nimport unittest\n\n\nclass SlowTest(unittest.TestCase):\n    def test_slow_and_unrelated(self):\n        time.sleep(1)\n        self.assertTrue(True)\n";
+
+/// Under `verify: affected` (the default) green runs the red test file and the test files
+/// that use the changed `calc.py`, and leaves the slow unrelated one out; under `verify: full`
+/// it runs the whole suite. The PR body says which ran.
+#[tokio::test]
+async fn an_unrelated_slow_test_is_left_out_under_affected_and_run_under_full() {
+    for (config, ran, lacks) in [
+        (
+            CONFIG.to_owned(),
+            "Tests run: `tests/test_add.py`, `tests/test_mul.py` (1 test file(s) the run \
+             changed, and 1 that import or use a changed file within 2 steps of the code \
+             index's graph); 1 other test file(s) of the repository were left out.",
+            "test_slow",
+        ),
+        (
+            format!("{CONFIG}verify: full\n"),
+            "Tests run: the whole suite (the repository asks for it (`verify: full`)).",
+            "left out",
+        ),
+    ] {
+        let repo = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        repository_with_config(repo.path(), &config).unwrap();
+        commit_file(repo.path(), "tests/test_slow.py", SLOW_UNRELATED_TEST);
+        let model = ModelServer::start().await;
+        script_happy_path(&model);
+
+        let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+        assert_eq!(result["state"], "done", "{result}\n{stderr}");
+        let body = std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap();
+        assert!(
+            body.contains(ran),
+            "{config}: the PR body lacks {ran:?}:\n{body}"
+        );
+        let green = body.split("## Green").nth(1).unwrap_or_default();
+        let green = green.split("## Changes").next().unwrap_or_default();
+        assert!(!green.contains(lacks), "{config}: {lacks:?} in:\n{green}");
+        let expected = if lacks == "test_slow" {
+            "With the change: 2 passed"
+        } else {
+            "With the change: 3 passed"
+        };
+        assert!(
+            green.contains(expected),
+            "{config}: {expected:?} not in:\n{green}"
+        );
+    }
+}
+
+/// A change to shared test configuration can change any test: the whole suite runs.
+#[tokio::test]
+async fn a_conftest_change_falls_back_to_the_whole_suite() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    commit_file(repo.path(), "tests/test_slow.py", SLOW_UNRELATED_TEST);
+    let model = ModelServer::start().await;
+    model.push_tool_calls(vec![("submit_plan", plan())]);
+    model.push_tool_calls(vec![(
+        "code_patch",
+        json!({"file_path": "tests/conftest.py", "rationale": "shared setup", "content": "import os\n"}),
+    )]);
+    model.push_tool_calls(vec![("code_patch", write_red_test())]);
+    model.push_tool_calls(vec![("submit_red", submit_red())]);
+    model.push_tool_calls(vec![("code_patch", fix("return a + b"))]);
+    model.push_tool_calls(vec![("submit_patch", submit_patch())]);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    let body = std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap();
+    assert!(
+        body.contains(
+            "Tests run: the whole suite (`tests/conftest.py` changed, and a build, \
+                       dependency or test-configuration file can change any test)."
+        ),
+        "{body}"
+    );
+    assert!(body.contains("With the change: 3 passed"), "{body}");
+}
+
 #[tokio::test]
 async fn a_patch_that_breaks_another_test_is_rejected_and_retried() {
     let repo = tempfile::tempdir().unwrap();
@@ -632,9 +714,9 @@ async fn setup_fetches_through_the_egress_proxy_before_every_phase_and_stays_off
     assert_eq!(result["state"], "done", "{result}\n{stderr}");
     assert_eq!(
         server.requests.load(std::sync::atomic::Ordering::SeqCst),
-        5,
+        6,
         "a fetch on every clean tree that runs the repository's code: prepare, red, red's \
-         verification, patch, green"
+         verification, patch, green, and green's run of the same tests on the base commit"
     );
     let git = git2::Repository::open(repo.path()).unwrap();
     let head = git

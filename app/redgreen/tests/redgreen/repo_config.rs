@@ -1,7 +1,7 @@
 //! `.github/redgreen.yml` as `redgreen_core::repo_config` reads it: PRODUCT.md's example in
 //! full, validated against `schemas/repo-config.schema.json`, and errors that name the line.
 
-use redgreen_core::repo_config::{RepoConfig, RepoConfigError, Role};
+use redgreen_core::repo_config::{RepoConfig, RepoConfigError, Role, Verify};
 
 /// PRODUCT.md's example, every key.
 const EXAMPLE: &str = r#"
@@ -14,6 +14,7 @@ budget: { tokens: 400000, usd: 3.0, minutes: 30 }
 trigger_min_permission: write       # read | triage | write | maintain | admin
 adr_dir: docs/decisions
 model: "some-model"
+verify: full                        # affected (default) | full
 "#;
 
 #[test]
@@ -33,6 +34,21 @@ fn the_products_example_reads_into_every_key() {
     assert_eq!(config.trigger_min_permission, Some(Role::Write));
     assert_eq!(config.adr_dir.as_deref(), Some("docs/decisions"));
     assert_eq!(config.model.as_deref(), Some("some-model"));
+    assert_eq!(config.verify, Some(Verify::Full));
+}
+
+#[test]
+fn verify_is_affected_or_full() {
+    assert_eq!(
+        RepoConfig::parse("verify: affected\n").unwrap().verify,
+        Some(Verify::Affected)
+    );
+    assert_eq!(Verify::default(), Verify::Affected);
+    let error = RepoConfig::parse("verify: some\n").unwrap_err();
+    let RepoConfigError::Schema { path, line, .. } = &error else {
+        panic!("expected a schema error, got {error:?}");
+    };
+    assert_eq!((path.as_str(), *line), ("/verify", Some(1)));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use redgreen::runtime::run_driver::PhaseRunner;
 use redgreen::runtime::task_router::TaskRouter;
 use redgreen::runtime::worker_pool::{TaskError, TaskHandler};
 use redgreen_core::machine::{Event, Failure, Machine, PhaseOutput};
+use redgreen_core::repo_config::Verify;
 use redgreen_core::work::{
     BudgetLimits, GreenProof, IssueText, PatchWork, Prepared, Published, RedProof, TestSummary,
 };
@@ -57,6 +58,7 @@ fn succeeded(phase: RunState) -> Event {
             max_attempts: 3,
             budget: BudgetLimits::default(),
             baseline: summary,
+            verify: Verify::Full,
         })),
         RunState::Planning => PhaseOutput::Planned {
             plan: serde_json::json!({"summary": "fix it"}),
@@ -73,10 +75,12 @@ fn succeeded(phase: RunState) -> Event {
             rationale: "the fix".into(),
             diff: String::new(),
         }),
-        RunState::Green => PhaseOutput::Green(GreenProof {
+        RunState::Green => PhaseOutput::Green(Box::new(GreenProof {
             named: summary.clone(),
             suite: summary,
-        }),
+            selection: None,
+            baseline: None,
+        })),
         _ => PhaseOutput::Published(Published {
             branch: "redgreen/1-fix".into(),
             commit: "feed".into(),

@@ -159,6 +159,98 @@ fn targets_are_quoted_and_placed_per_runner() {
 }
 
 #[test]
+fn test_files_narrow_a_command_per_runner_or_say_why_not() {
+    let files = |paths: &[&str]| paths.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+    /// (runner, command, files, the narrowed command or why it cannot be narrowed)
+    type Case = (
+        Runner,
+        &'static str,
+        Vec<String>,
+        Result<&'static str, &'static str>,
+    );
+    let cases: [Case; 10] = [
+        (
+            Runner::Pytest,
+            "python -m pytest -q",
+            files(&["tests/test_a.py", "tests/b c/test_b.py"]),
+            Ok("python -m pytest -q tests/test_a.py 'tests/b c/test_b.py'"),
+        ),
+        (
+            Runner::Unittest,
+            "python3 -m unittest -v",
+            files(&["tests/test_add.py", "tests/unit/test_mul.py"]),
+            Ok("python3 -m unittest -v tests.test_add tests.unit.test_mul"),
+        ),
+        (
+            Runner::Unittest,
+            "python -m unittest discover -s tests",
+            files(&["tests/test_add.py"]),
+            Err("the unittest command discovers or names its own tests"),
+        ),
+        (
+            Runner::Unittest,
+            "python -m unittest",
+            files(&["tests/test-add.py"]),
+            Err("a test file is not an importable Python module"),
+        ),
+        (
+            Runner::Jest,
+            "npx jest --ci",
+            files(&["src/sum.test.js"]),
+            Ok("npx jest --ci src/sum.test.js"),
+        ),
+        (
+            Runner::Npm,
+            "npm test",
+            files(&["src/sum.test.js"]),
+            Ok("npm test -- src/sum.test.js"),
+        ),
+        (
+            Runner::Pytest,
+            "pytest && flake8",
+            files(&["tests/test_a.py"]),
+            Err("the test command is a shell pipeline or list"),
+        ),
+        (
+            Runner::Cargo,
+            "cargo test",
+            files(&["tests/api.rs"]),
+            Err("this test runner does not take test files on its command line"),
+        ),
+        (
+            Runner::Unknown,
+            "make test",
+            files(&["tests/test_a.py"]),
+            Err("this test runner does not take test files on its command line"),
+        ),
+        (
+            Runner::Pytest,
+            "pytest",
+            files(&[]),
+            Err("no test file was selected"),
+        ),
+    ];
+    for (runner, command, files, expected) in cases {
+        assert_eq!(
+            runner
+                .with_files(command, &files)
+                .as_ref()
+                .map(String::as_str)
+                .map_err(|e| *e),
+            expected,
+            "{runner} {command} {files:?}"
+        );
+    }
+    // A file name is data, never shell.
+    assert_eq!(
+        Runner::Pytest
+            .with_files("pytest", &files(&["tests/$(touch x).py"]))
+            .unwrap(),
+        "pytest 'tests/$(touch x).py'"
+    );
+}
+
+#[test]
 fn test_paths_are_recognized_per_language() {
     for path in [
         "tests/api.rs",

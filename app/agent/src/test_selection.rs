@@ -1,0 +1,134 @@
+//! Which tests verify a change under `verify: affected`: every test file the run touched and
+//! every test file that reaches a changed file through the code index's graph within
+//! [`REACH_STEPS`] steps; or the whole suite, and why, where that selection cannot be trusted.
+
+use std::collections::BTreeSet;
+
+use redgreen_core::work::TestSelection;
+use redgreen_indexer::{Index, Language, is_test_path};
+
+/// How far a test file may be from a changed file: it imports or uses the changed file, or
+/// a file that does. Further than that, a graph of names links nearly everything.
+pub(crate) const REACH_STEPS: usize = 2;
+
+/// Files whose change can alter any test: build and dependency manifests, the test runner's
+/// configuration and shared fixtures, and redgreen's own configuration (the test command).
+const WHOLE_SUITE_FILES: [&str; 24] = [
+    "conftest.py",
+    "pytest.ini",
+    "tox.ini",
+    "setup.cfg",
+    "setup.py",
+    "pyproject.toml",
+    "noxfile.py",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    "package.json",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "tsconfig.json",
+    "Cargo.toml",
+    "Cargo.lock",
+    "go.mod",
+    "go.sum",
+    "Makefile",
+    "pom.xml",
+    "build.gradle",
+    "redgreen.yml",
+];
+/// Name prefixes with the same effect (`requirements-dev.txt`, `jest.config.js`).
+const WHOLE_SUITE_PREFIXES: [&str; 4] = [
+    "requirements",
+    "jest.config",
+    "vitest.config",
+    "babel.config",
+];
+/// Directories of shared test data and fixtures.
+const FIXTURE_DIRS: [&str; 3] = ["fixtures", "testdata", "test_data"];
+/// Text that is neither code nor configuration: changing it selects nothing.
+const PROSE_EXTENSIONS: [&str; 5] = ["md", "rst", "txt", "adoc", "html"];
+
+/// The tests to run for a change touching `changed` (repository-relative paths, both sides of
+/// a rename), in the tree `index` describes.
+pub(crate) fn select(index: &Index, changed: &BTreeSet<String>) -> TestSelection {
+    let mut code = Vec::new();
+    let mut touched_tests = BTreeSet::new();
+    for path in changed {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if WHOLE_SUITE_FILES.contains(&name)
+            || WHOLE_SUITE_PREFIXES.iter().any(|p| name.starts_with(p))
+            || path.split('/').any(|dir| FIXTURE_DIRS.contains(&dir))
+        {
+            return whole_suite(format!(
+                "`{path}` changed, and a build, dependency or test-configuration file can \
+                 change any test"
+            ));
+        }
+        let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
+        if PROSE_EXTENSIONS.contains(&extension) {
+            continue;
+        }
+        if Language::from_path(path.as_ref()).is_none() {
+            return whole_suite(format!(
+                "`{path}` changed, in a language the code index does not parse, so which \
+                 tests use it is unknown"
+            ));
+        }
+        if is_test_path(path) {
+            touched_tests.insert(path.clone());
+        } else {
+            code.push(path.clone());
+        }
+    }
+    let indexed: BTreeSet<&str> = index.paths().collect();
+    let reached = match index.reaching(&code, REACH_STEPS) {
+        Ok(reached) => reached,
+        Err(error) => {
+            return whole_suite(format!(
+                "the code index could not say which tests use the change ({error})"
+            ));
+        }
+    };
+    let runnable = |path: &str| is_test_module(path) && indexed.contains(path);
+    let touched: BTreeSet<String> = touched_tests
+        .into_iter()
+        .filter(|path| runnable(path))
+        .collect();
+    let reaching: BTreeSet<String> = reached
+        .into_keys()
+        .filter(|path| runnable(path) && !touched.contains(path))
+        .collect();
+    let all_tests = indexed.iter().filter(|path| is_test_module(path)).count();
+    let files: Vec<String> = touched.iter().chain(&reaching).cloned().collect();
+    if files.is_empty() {
+        return whole_suite("no test file was changed or reaches a changed file".to_owned());
+    }
+    TestSelection {
+        left_out: all_tests.saturating_sub(files.len()),
+        reason: format!(
+            "{} test file(s) the run changed, and {} that import or use a changed file within \
+             {REACH_STEPS} steps of the code index's graph",
+            touched.len(),
+            reaching.len()
+        ),
+        files,
+    }
+}
+
+/// A test file a runner can be given: a test path, not a package's `__init__.py` or
+/// pytest's `conftest.py` (which hold no tests of their own).
+fn is_test_module(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    is_test_path(path) && name != "__init__.py" && name != "conftest.py"
+}
+
+pub(crate) fn whole_suite(reason: String) -> TestSelection {
+    TestSelection {
+        files: Vec::new(),
+        reason,
+        left_out: 0,
+    }
+}
