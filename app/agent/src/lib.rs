@@ -31,4 +31,4 @@ pub use pr_body::{check_report, render_pr_body};
 pub use prompt::ModelPhase;
 pub use run_spec::RunSpec;
 pub use settings::AgentSettings;
-pub use verdict::{judge_green, judge_red, outcome_of};
+pub use verdict::{judge_green, judge_red, judge_red_again, outcome_of};

@@ -122,6 +122,14 @@ pub fn render_pr_body(run: &RunSpec, machine: &Machine, impacts: &[Impact]) -> S
                 green.suite.skipped
             );
         }
+        if !green.flaky.is_empty() {
+            let _ = writeln!(
+                body,
+                "Flaky, not counted: {} passed on the base commit and failed with the change, \
+                 then, run again on both, passed with the change or failed on the base.\n",
+                code_list(&green.flaky)
+            );
+        }
         write_run(&mut body, &green.suite);
     }
     let red_diff = work.red.as_ref().map(|red| diff_files(&red.diff));

@@ -92,6 +92,81 @@ pub fn judge_red(run: &TestSummary, tests: &[String]) -> Result<(), String> {
     ))
 }
 
+/// A red test must fail every time, for the same reason: `again` is a second run of the named
+/// tests after `first` held. A test that passed, or failed for another kind of reason, the
+/// second time is flaky, and a flaky test shows nothing about the bug.
+pub fn judge_red_again(
+    first: &TestSummary,
+    again: &TestSummary,
+    tests: &[String],
+) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for test in tests {
+        match outcome_of(again, test) {
+            Some(TestOutcome::Failed) => {
+                let (before, after) = (failure_kind(first, test), failure_kind(again, test));
+                if before != after {
+                    problems.push(format!(
+                        "`{test}` failed twice for different reasons (`{before}`, then \
+                         `{after}`): a red test must fail the same way every time."
+                    ));
+                }
+            }
+            other => problems.push(format!(
+                "`{test}` failed on the first run and {} on the second: a flaky test shows \
+                 nothing about the bug; make it deterministic.",
+                match other {
+                    Some(TestOutcome::Passed) => "passed",
+                    Some(TestOutcome::Skipped) => "was skipped",
+                    Some(TestOutcome::Errored) => "errored",
+                    _ => "did not run",
+                }
+            )),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{}\nThe second run (`{}`, exit code {}):\n{}",
+        problems.join("\n"),
+        again.command,
+        exit_code(again),
+        excerpt(again)
+    ))
+}
+
+/// The kind of a named test's failure: the exception type its message starts with
+/// (`AssertionError: ...`, `KeyError: 'x'`), pytest's `assert ...` read as an assertion, or
+/// `failure` when the message names none.
+fn failure_kind(run: &TestSummary, test: &str) -> String {
+    let Some(failing) = run.failing.iter().find(|f| names_match(&f.name, test)) else {
+        return "failure".to_owned();
+    };
+    let line = first_line(&failing.message).trim();
+    if line.starts_with("assert ") || line == "assert" {
+        return "AssertionError".to_owned();
+    }
+    let word = line.split([':', ' ', '(']).next().unwrap_or_default();
+    let last = word.rsplit('.').next().unwrap_or(word);
+    let is_type = last.starts_with(|c: char| c.is_ascii_uppercase())
+        && [
+            "Error",
+            "Exception",
+            "Failure",
+            "Exit",
+            "Interrupt",
+            "Warning",
+        ]
+        .iter()
+        .any(|suffix| last.ends_with(suffix));
+    if is_type {
+        last.to_owned()
+    } else {
+        "failure".to_owned()
+    }
+}
+
 /// The case standing for the named test's file or module when it did not load: the named
 /// test, or a load failure whose id or file is the test's file (`tests/test_x.py` for
 /// `tests/test_x.py::test_y`) or its module (`tests.test_x` for `tests.test_x.T.test_y`).

@@ -140,6 +140,10 @@ pub struct GreenProof {
     /// (a selection runs them at green time).
     #[serde(default)]
     pub baseline: Option<TestSummary>,
+    /// Tests that passed on the base commit and failed with the change, then, run again on
+    /// both trees, passed with the change or failed on the base: flaky, not counted.
+    #[serde(default)]
+    pub flaky: Vec<String>,
 }
 
 /// The tests a verification ran: the test files selected, or the whole suite, and why.

@@ -114,13 +114,7 @@ impl Runner {
     /// runner takes them, shell-quoted for `/bin/sh -c`; or why it cannot be narrowed, said
     /// for a person (the PR body gives it as the reason the whole suite ran).
     pub fn with_files(self, command: &str, files: &[String]) -> Result<String, &'static str> {
-        let words: Vec<&str> = command.split_whitespace().collect();
-        if words
-            .iter()
-            .any(|w| ["&&", "||", ";", "|"].contains(w) || w.ends_with(';'))
-        {
-            return Err("the test command is a shell pipeline or list");
-        }
+        let words = plain_words(command)?;
         let quote = |file: &str| {
             shlex::try_quote(file)
                 .map(std::borrow::Cow::into_owned)
@@ -161,6 +155,42 @@ impl Runner {
         }
         Ok(format!("{} {}", command.trim_end(), selectors.join(" ")))
     }
+
+    /// `command` narrowed to the tests `ids`, as this runner reported them (pytest's node ids,
+    /// unittest's dotted names), shell-quoted; or why it cannot be narrowed.
+    pub fn with_tests(self, command: &str, ids: &[String]) -> Result<String, &'static str> {
+        let words = plain_words(command)?;
+        match self {
+            Runner::Pytest => {}
+            Runner::Unittest if !words.contains(&"discover") => {}
+            _ => return Err("this test runner does not take test ids on its command line"),
+        }
+        if ids.is_empty() {
+            return Err("no test was named");
+        }
+        let quoted = ids
+            .iter()
+            .map(|id| {
+                shlex::try_quote(id)
+                    .map(std::borrow::Cow::into_owned)
+                    .map_err(|_| "a test id cannot be quoted")
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(format!("{} {}", command.trim_end(), quoted.join(" ")))
+    }
+}
+
+/// The command's words, unless it is a shell list or pipeline (`a && b`, `a; b`, `a | b`),
+/// where arguments added at the end would go to its last command only.
+fn plain_words(command: &str) -> Result<Vec<&str>, &'static str> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    if words
+        .iter()
+        .any(|w| ["&&", "||", ";", "|"].contains(w) || w.ends_with(';'))
+    {
+        return Err("the test command is a shell pipeline or list");
+    }
+    Ok(words)
 }
 
 impl std::fmt::Display for Runner {

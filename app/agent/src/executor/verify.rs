@@ -12,7 +12,7 @@ use redgreen_core::machine::{Machine, PhaseOutput};
 use redgreen_core::repo_config::{RepoConfig, Verify};
 use redgreen_core::run::{RunKind, RunState};
 use redgreen_core::work::{
-    GreenProof, PatchWork, Prepared, RedProof, TestSelection, TestSummary, Usage,
+    GreenProof, PatchWork, Prepared, RedProof, TestOutcome, TestSelection, TestSummary, Usage,
 };
 use redgreen_git::WorkTree;
 use redgreen_indexer::{Language, is_test_path};
@@ -24,10 +24,14 @@ use crate::error::AgentError;
 use crate::forge::Forge;
 use crate::run_spec::RunSpec;
 use crate::test_selection::{select, whole_suite};
-use crate::verdict::{judge_green, judge_red};
+use crate::verdict::{judge_green, judge_red, judge_red_again, names_match};
 
 use super::work_tree::read_repo_config;
 use super::{Outcome, PhaseExecutor, parse_oid, prepared, succeeded};
+
+/// At most this many tests that passed on the base and fail with the change are run again to
+/// tell flaky ones apart; a change that breaks more is not flaky.
+const MAX_RERUN_TESTS: usize = 20;
 
 impl<F: Forge> PhaseExecutor<F> {
     /// Red holds when the named tests fail on base + the new tests, for a reason other than
@@ -79,6 +83,20 @@ impl<F: Forge> PhaseExecutor<F> {
         tree.apply(&diff)?;
         let run_summary = self.run_tests(tree, &command, usage).await?;
         if let Err(evidence) = judge_red(&run_summary, &tests) {
+            return Ok(Outcome::Rejected(evidence));
+        }
+        // A red test must fail every time, the same way: the named tests run once more.
+        let ids: Vec<String> = run_summary
+            .outcomes
+            .keys()
+            .filter(|id| tests.iter().any(|test| names_match(id, test)))
+            .cloned()
+            .collect();
+        let again_command = Runner::from_command(&prepared.test_command)
+            .with_tests(&prepared.test_command, &ids)
+            .unwrap_or_else(|_| command.clone());
+        let again = self.run_tests(tree, &again_command, usage).await?;
+        if let Err(evidence) = judge_red_again(&run_summary, &again, &tests) {
             return Ok(Outcome::Rejected(evidence));
         }
         let replaced = run_summary.vanished_since(&before);
@@ -149,6 +167,7 @@ impl<F: Forge> PhaseExecutor<F> {
                 suite,
                 selection: Some(whole_suite("`@redgreen test` runs the whole suite".into())),
                 baseline: None,
+                flaky: Vec::new(),
             }))));
         }
         let (tests, replaced) = machine
@@ -169,13 +188,25 @@ impl<F: Forge> PhaseExecutor<F> {
         };
         let named = named_only(&suite, &tests);
         let before = baseline.as_ref().unwrap_or(&prepared.baseline);
-        if let Err(evidence) = judge_green(&named, &suite, before, &tests, &replaced) {
+        let mut suspects = suite.regressions_against(before);
+        suspects.retain(|name| !replaced.contains(name));
+        // Under `verify: affected` the tree was left at the base commit.
+        let at_base = prepared.verify == Verify::Affected;
+        let flaky = if suspects.is_empty() || suspects.len() > MAX_RERUN_TESTS {
+            Vec::new()
+        } else {
+            self.flaky_among(run, machine, prepared, &tree, &suspects, at_base, usage)
+                .await?
+        };
+        let excused: Vec<String> = replaced.iter().chain(&flaky).cloned().collect();
+        if let Err(evidence) = judge_green(&named, &suite, before, &tests, &excused) {
             return Ok(Outcome::Rejected(evidence));
         }
         info!(
             selected = selection.files.len(),
             left_out = selection.left_out,
             reason = %selection.reason,
+            flaky = ?flaky,
             "green verified"
         );
         Ok(succeeded(PhaseOutput::Green(Box::new(GreenProof {
@@ -183,7 +214,62 @@ impl<F: Forge> PhaseExecutor<F> {
             suite,
             selection: Some(selection),
             baseline,
+            flaky,
         }))))
+    }
+
+    /// Runs `suspects` (tests that passed on the base commit and fail with the change) once
+    /// more on each tree, the one `tree` is at first (`at_base`), then the other. Those that
+    /// pass with the change this time, or fail on the base commit too, are flaky: the patch is
+    /// not blamed for them.
+    #[allow(clippy::too_many_arguments)]
+    async fn flaky_among(
+        &self,
+        run: &RunSpec,
+        machine: &Machine,
+        prepared: &Prepared,
+        tree: &WorkTree,
+        suspects: &[String],
+        at_base: bool,
+        usage: &mut Usage,
+    ) -> Result<Vec<String>, AgentError> {
+        let whole = &prepared.test_command;
+        let command = Runner::from_command(whole)
+            .with_tests(whole, suspects)
+            .unwrap_or_else(|_| whole.clone());
+        let first = self.run_tests(tree, &command, usage).await?;
+        let second = if at_base {
+            let patched = self.tree_at(run, machine, RunState::Green, usage).await?;
+            self.run_tests(&patched, &command, usage).await?
+        } else {
+            let base = parse_oid(&prepared.base_commit)?;
+            tree.reset_to(base)?;
+            let config = read_repo_config(tree, base)?;
+            self.set_up(tree, &config, usage).await?;
+            self.run_tests(tree, &command, usage).await?
+        };
+        let (on_base, with_change) = if at_base {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let flaky: Vec<String> = suspects
+            .iter()
+            .filter(|name| {
+                with_change.outcomes.get(*name) == Some(&TestOutcome::Passed)
+                    || on_base
+                        .outcomes
+                        .get(*name)
+                        .is_some_and(|outcome| *outcome != TestOutcome::Passed)
+            })
+            .cloned()
+            .collect();
+        info!(
+            suspects = suspects.len(),
+            flaky = flaky.len(),
+            "regressions run again"
+        );
+        Ok(flaky)
     }
 
     /// The affected tests on the patched `tree`, then the same tests on the base commit (those

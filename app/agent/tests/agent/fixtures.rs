@@ -229,6 +229,7 @@ pub fn machine_after_green(kind: RunKind, patch_diff: &str, suite: TestSummary) 
             suite,
             selection: None,
             baseline: None,
+            flaky: Vec::new(),
         });
     }
     machine.usage = Usage {

@@ -97,6 +97,24 @@ fn render_pr_body_cases() {
             lacks: &["left out"],
         },
         Case {
+            name: "a fix with a flaky test lists it as not counted",
+            kind: RunKind::Fix,
+            number: Some(7),
+            machine: {
+                let mut machine = machine_after_green(RunKind::Fix, PATCH_DIFF, green_suite());
+                if let Some(green) = machine.work.green.as_mut() {
+                    green.flaky = vec![EXISTING_TEST.to_owned()];
+                }
+                machine
+            },
+            contains: &[
+                "Flaky, not counted: `tests/test_calc.py::test_sub` passed on the base \
+                 commit and failed with the change, then, run again on both, passed with the \
+                 change or failed on the base.",
+            ],
+            lacks: &[],
+        },
+        Case {
             name: "a fix without an issue number",
             kind: RunKind::Fix,
             number: None,

@@ -1,7 +1,7 @@
 //! `judge_red` and `judge_green`, case by case: what holds, and what each rejection tells the
 //! model.
 
-use redgreen_agent::{judge_green, judge_red};
+use redgreen_agent::{judge_green, judge_red, judge_red_again};
 use redgreen_core::work::TestOutcome::{Errored, Failed, Passed, Skipped};
 use redgreen_core::work::TestSummary;
 
@@ -344,6 +344,60 @@ fn judge_green_cases() {
         check(
             name,
             judge_green(&named, &suite, &base, &tests, &replaced),
+            expected,
+        );
+    }
+}
+
+#[test]
+fn judge_red_again_cases() {
+    let assertion = "AssertionError: assert -1 == 5";
+    let cases: Vec<(&str, TestSummary, TestSummary, Expected)> = vec![
+        (
+            "it fails again on the same assertion",
+            summary(&[(RED_TEST, Failed)], assertion),
+            summary(&[(RED_TEST, Failed)], "AssertionError: assert -2 == 5"),
+            Ok(()),
+        ),
+        (
+            "pytest's bare assert is an assertion too",
+            summary(&[(RED_TEST, Failed)], "assert -1 == 5"),
+            summary(&[(RED_TEST, Failed)], assertion),
+            Ok(()),
+        ),
+        (
+            "a qualified exception type is its last part",
+            summary(&[(RED_TEST, Failed)], "sympy.core.sympify.SympifyError: x"),
+            summary(&[(RED_TEST, Failed)], "SympifyError: y"),
+            Ok(()),
+        ),
+        (
+            "it passes the second time",
+            summary(&[(RED_TEST, Failed)], assertion),
+            summary(&[(RED_TEST, Passed)], ""),
+            Err(&[
+                "failed on the first run and passed on the second",
+                "make it deterministic",
+                "The second run (`python -m pytest -q`",
+            ]),
+        ),
+        (
+            "it fails the second time for another reason",
+            summary(&[(RED_TEST, Failed)], assertion),
+            summary(&[(RED_TEST, Failed)], "KeyError: 'x'"),
+            Err(&["failed twice for different reasons (`AssertionError`, then `KeyError`)"]),
+        ),
+        (
+            "it does not run the second time",
+            summary(&[(RED_TEST, Failed)], assertion),
+            summary(&[(EXISTING_TEST, Passed)], ""),
+            Err(&["failed on the first run and did not run on the second"]),
+        ),
+    ];
+    for (name, first, again, expected) in cases {
+        check(
+            name,
+            judge_red_again(&first, &again, &names(&[RED_TEST])),
             expected,
         );
     }

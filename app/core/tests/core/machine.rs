@@ -48,6 +48,7 @@ fn output_for(phase: RunState) -> PhaseOutput {
             suite: summary,
             selection: None,
             baseline: None,
+            flaky: Vec::new(),
         })),
         _ => PhaseOutput::Published(Published {
             branch: "redgreen/1-fix".into(),

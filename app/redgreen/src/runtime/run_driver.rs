@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::time::Duration;
 
-use redgreen_core::machine::{Effect, Event, Machine, step};
+use redgreen_core::machine::{Effect, Event, Machine, PhaseOutput, step};
 use redgreen_core::{InstallationId, RunId, RunState};
 use redgreen_store::{RunRecord, RunTransition, Scope, Store};
 use tracing::{Instrument, info, info_span, warn};
@@ -194,6 +194,13 @@ fn describe(event: &Event, next: &Machine) -> String {
             reason.clone()
         }
         Event::CancelRequested => "cancelled".into(),
+        Event::PhaseSucceeded {
+            output: PhaseOutput::Green(green),
+        } if !green.flaky.is_empty() => format!(
+            "now {}; flaky when run again, not counted: {}",
+            next.state,
+            green.flaky.join(", ")
+        ),
         Event::Spent { usage } => format!(
             "spent {} tokens, {} ms waiting for the model, {} ms running tests",
             usage.tokens(),

@@ -17,7 +17,7 @@ use redgreen_testkit::calculator::{
 };
 use serde_json::{Value, json};
 
-use super::support::http_server_on_loopback;
+use super::support::{http_server_answering, http_server_on_loopback};
 
 /// Secrets the process holds; none may reach the model.
 const WEBHOOK_SECRET: &str = "whsec-do-not-leak-4f1c9a";
@@ -646,6 +646,51 @@ fn dependency_server() -> DependencyServer {
         host: format!("127.0.0.1:{port}"),
         requests,
     }
+}
+
+/// A test that passed on the base commit and fails once with the change, then passes when run
+/// again, is flaky: not blamed on the patch, and listed in the PR body. The flip is made
+/// deterministic by the setup step's download, which differs on the fifth clean tree only:
+/// green's run with the change (prepare, red, red's verification and patch come before).
+#[tokio::test]
+async fn a_test_that_fails_once_with_the_change_is_flaky_and_not_blamed() {
+    let (port, requests) = http_server_answering(|n| {
+        if n == 5 {
+            "VALUE = 41\n"
+        } else {
+            "VALUE = 42\n"
+        }
+    });
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository_with_setup(
+        repo.path(),
+        &format!("http://127.0.0.1:{port}/dep_module.py"),
+        &format!("127.0.0.1:{port}"),
+    );
+    // The dependency's test also uses `mul`, so that green selects it (it uses calc.py).
+    commit_file(
+        repo.path(),
+        "tests/test_dep.py",
+        "import unittest\n\nimport dep_module\nfrom calc import mul\n\n\n\
+         class DepTest(unittest.TestCase):\n\
+         \x20   def test_the_dependency_is_set_up(self):\n\
+         \x20       self.assertEqual(mul(dep_module.VALUE, 1), 42)\n",
+    );
+    let model = ModelServer::start().await;
+    script_happy_path(&model);
+
+    let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+    assert_eq!(result["state"], "done", "{result}\n{stderr}");
+    assert!(
+        requests.load(std::sync::atomic::Ordering::SeqCst) >= 7,
+        "it ran again"
+    );
+    let body = std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap();
+    assert!(
+        body.contains("Flaky, not counted: `tests.test_dep.DepTest.test_the_dependency_is_set_up`"),
+        "{body}"
+    );
 }
 
 /// The calculator with a setup step that downloads `dep_module.py` (untracked) from `url`

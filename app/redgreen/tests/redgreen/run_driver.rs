@@ -80,6 +80,7 @@ fn succeeded(phase: RunState) -> Event {
             suite: summary,
             selection: None,
             baseline: None,
+            flaky: Vec::new(),
         })),
         _ => PhaseOutput::Published(Published {
             branch: "redgreen/1-fix".into(),

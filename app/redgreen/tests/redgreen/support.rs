@@ -303,6 +303,13 @@ impl redgreen::runtime::run_driver::PhaseRunner for NoPhases {
 pub fn http_server_on_loopback(
     body: &'static str,
 ) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    http_server_answering(move |_| body)
+}
+
+/// [`http_server_on_loopback`] answering the n-th request (from 1) with `body_for(n)`.
+pub fn http_server_answering(
+    body_for: impl Fn(usize) -> &'static str + Send + 'static,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -316,7 +323,8 @@ pub fn http_server_on_loopback(
             while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
                 head.push(byte[0]);
             }
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let number = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            let body = body_for(number);
             let _ = write!(
                 stream,
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

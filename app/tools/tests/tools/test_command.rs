@@ -251,6 +251,36 @@ fn test_files_narrow_a_command_per_runner_or_say_why_not() {
 }
 
 #[test]
+fn test_ids_narrow_pytest_and_unittest_only() {
+    let ids = |ids: &[&str]| ids.iter().map(|i| (*i).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        Runner::Pytest.with_tests("pytest -q", &ids(&["tests/a.py::test_x[1 2]"])),
+        Ok("pytest -q 'tests/a.py::test_x[1 2]'".to_owned())
+    );
+    assert_eq!(
+        Runner::Unittest.with_tests(
+            "python3 -m unittest -v",
+            &ids(&["tests.test_add.AddTest.test_add_adds"])
+        ),
+        Ok("python3 -m unittest -v tests.test_add.AddTest.test_add_adds".to_owned())
+    );
+    for (runner, command) in [
+        (Runner::Unittest, "python -m unittest discover"),
+        (Runner::Cargo, "cargo test"),
+        (Runner::Jest, "npx jest"),
+    ] {
+        assert!(
+            runner.with_tests(command, &ids(&["x"])).is_err(),
+            "{command}"
+        );
+    }
+    assert_eq!(
+        Runner::Pytest.with_tests("pytest", &[]),
+        Err("no test was named")
+    );
+}
+
+#[test]
 fn test_paths_are_recognized_per_language() {
     for path in [
         "tests/api.rs",
