@@ -47,6 +47,33 @@ pub struct RepoConfig {
     pub verify: Option<Verify>,
 }
 
+/// Names `egress:` accepts for the package registries, and the hosts each stands for.
+pub const EGRESS_PRESETS: [(&str, &[&str]); 3] = [
+    ("pypi", &["pypi.org", "files.pythonhosted.org"]),
+    ("npm", &["registry.npmjs.org"]),
+    ("crates", &["index.crates.io", "static.crates.io"]),
+];
+
+impl RepoConfig {
+    /// The hosts `egress:` allows, with the presets (`pypi`, `npm`, `crates`) expanded, in
+    /// order and without repeats.
+    pub fn egress_hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = Vec::new();
+        for entry in &self.egress {
+            let expanded = EGRESS_PRESETS
+                .iter()
+                .find(|(name, _)| name == entry)
+                .map_or_else(|| vec![entry.as_str()], |(_, hosts)| hosts.to_vec());
+            for host in expanded {
+                if !hosts.iter().any(|h| h == host) {
+                    hosts.push(host.to_owned());
+                }
+            }
+        }
+        hosts
+    }
+}
+
 /// How much of the suite a fix's verification runs (`verify:`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

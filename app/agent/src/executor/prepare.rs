@@ -95,7 +95,7 @@ impl<F: Forge> PhaseExecutor<F> {
             return Ok(());
         }
         let egress = config
-            .egress
+            .egress_hosts()
             .iter()
             .map(|host| {
                 host.parse::<AllowedHost>().map_err(|error| {

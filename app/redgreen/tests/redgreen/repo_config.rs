@@ -38,6 +38,25 @@ fn the_products_example_reads_into_every_key() {
 }
 
 #[test]
+fn egress_names_the_package_registries() {
+    let config = RepoConfig::parse(
+        "egress: [pypi, \"files.pythonhosted.org\", npm, \"mirror.example.com:8443\", crates]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.egress_hosts(),
+        vec![
+            "pypi.org",
+            "files.pythonhosted.org",
+            "registry.npmjs.org",
+            "mirror.example.com:8443",
+            "index.crates.io",
+            "static.crates.io",
+        ]
+    );
+}
+
+#[test]
 fn verify_is_affected_or_full() {
     assert_eq!(
         RepoConfig::parse("verify: affected\n").unwrap().verify,
