@@ -8,6 +8,7 @@
 //! `redgreen run`) is behind the [`Forge`] trait, which is also the only way out: the agent
 //! itself holds no credentials.
 
+mod baseline_cache;
 mod conversation;
 mod diff;
 mod error;

@@ -19,6 +19,8 @@ pub struct AgentSettings {
     /// What runs leave behind on purpose (`<data dir>/artifacts`; a run's under its id):
     /// the SBOMs `sbom_generate` writes. Not removed with the run's work tree.
     pub artifacts_dir: PathBuf,
+    /// Test runs on base commits, kept for reuse (`<data dir>/baselines`).
+    pub baselines_dir: PathBuf,
     /// OSV records the SBOMs are matched against (the operator's; none is bundled).
     pub osv_dir: Option<PathBuf>,
     pub identity: BotIdentity,

@@ -101,7 +101,7 @@ impl<F: Forge> PhaseExecutor<F> {
                 }))
             }
             ModelPhase::Red => {
-                self.verify_red(&tree, prepared, &config, &toolbox, submitted, usage)
+                self.verify_red(run, &tree, prepared, &config, &toolbox, submitted, usage)
                     .await
             }
             ModelPhase::Patch => {

@@ -11,6 +11,7 @@ use redgreen_git::WorkTree;
 use redgreen_tools::AllowedHost;
 use tracing::info;
 
+use crate::baseline_cache::{BaselineCache, BaselineKey};
 use crate::error::AgentError;
 use crate::forge::Forge;
 use crate::run_spec::RunSpec;
@@ -52,7 +53,13 @@ impl<F: Forge> PhaseExecutor<F> {
             // are known (red and green); `@redgreen test` and `verify: full` run the whole
             // suite here, once.
             let baseline = if run.kind == RunKind::Test || verify == Verify::Full {
-                self.run_tests(&tree, &command, usage).await?
+                let key = BaselineKey {
+                    repository: &run.repository,
+                    base_commit: &base,
+                    setup: &config.setup,
+                    command: &command,
+                };
+                self.run_on_base(&tree, &key, usage).await?
             } else {
                 TestSummary::default()
             };
@@ -141,6 +148,24 @@ impl<F: Forge> PhaseExecutor<F> {
         let added = tree.exclude_untracked()?;
         info!(commands = config.setup.len(), added = added.len(), "set up");
         Ok(())
+    }
+
+    /// The tests of `key.command` on the base commit, which `tree` is at (set up): read from
+    /// the baseline cache when the same repository, base, setup and command ran before; else
+    /// run, and kept.
+    pub(super) async fn run_on_base(
+        &self,
+        tree: &WorkTree,
+        key: &BaselineKey<'_>,
+        usage: &mut Usage,
+    ) -> Result<TestSummary, AgentError> {
+        let cache = BaselineCache::new(&self.settings.baselines_dir);
+        if let Some(summary) = cache.get(key) {
+            return Ok(summary);
+        }
+        let summary = self.run_tests(tree, key.command, usage).await?;
+        cache.put(key, &summary);
+        Ok(summary)
     }
 
     pub(super) async fn run_tests(

@@ -19,6 +19,7 @@ use redgreen_indexer::{Language, is_test_path};
 use redgreen_tools::{Runner, ToolBox};
 use tracing::info;
 
+use crate::baseline_cache::{BaselineCache, BaselineKey};
 use crate::diff::changed_paths;
 use crate::error::AgentError;
 use crate::forge::Forge;
@@ -36,8 +37,10 @@ const MAX_RERUN_TESTS: usize = 20;
 impl<F: Forge> PhaseExecutor<F> {
     /// Red holds when the named tests fail on base + the new tests, for a reason other than
     /// not loading.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn verify_red(
         &self,
+        run: &RunSpec,
         tree: &WorkTree,
         prepared: &Prepared,
         config: &RepoConfig,
@@ -76,7 +79,13 @@ impl<F: Forge> PhaseExecutor<F> {
                 TestSummary::default()
             } else {
                 let command = narrowed(&prepared.test_command, &on_base);
-                self.run_tests(tree, &command, usage).await?
+                let key = BaselineKey {
+                    repository: &run.repository,
+                    base_commit: &prepared.base_commit,
+                    setup: &config.setup,
+                    command: &command,
+                };
+                self.run_on_base(tree, &key, usage).await?
             };
             (narrowed(&prepared.test_command, &files), before)
         };
@@ -176,22 +185,20 @@ impl<F: Forge> PhaseExecutor<F> {
             .as_ref()
             .map(|red| (red.tests.clone(), red.replaced.clone()))
             .unwrap_or_default();
-        let (selection, suite, baseline) = if prepared.verify == Verify::Full {
+        let (selection, suite, baseline, at_base) = if prepared.verify == Verify::Full {
             let suite = self.run_tests(&tree, &prepared.test_command, usage).await?;
             let selection = whole_suite("the repository asks for it (`verify: full`)".into());
-            (selection, suite, None)
+            (selection, suite, None, false)
         } else {
-            let (selection, suite, baseline) = self
+            let (selection, suite, baseline, at_base) = self
                 .run_affected(run, machine, prepared, &tree, usage)
                 .await?;
-            (selection, suite, Some(baseline))
+            (selection, suite, Some(baseline), at_base)
         };
         let named = named_only(&suite, &tests);
         let before = baseline.as_ref().unwrap_or(&prepared.baseline);
         let mut suspects = suite.regressions_against(before);
         suspects.retain(|name| !replaced.contains(name));
-        // Under `verify: affected` the tree was left at the base commit.
-        let at_base = prepared.verify == Verify::Affected;
         let flaky = if suspects.is_empty() || suspects.len() > MAX_RERUN_TESTS {
             Vec::new()
         } else {
@@ -273,8 +280,9 @@ impl<F: Forge> PhaseExecutor<F> {
     }
 
     /// The affected tests on the patched `tree`, then the same tests on the base commit (those
-    /// that exist there): the selection, the run with the change and the baseline. The tree
-    /// is left at the base commit; the next phase rebuilds it.
+    /// that exist there, from the baseline cache when they ran before): the selection, the run
+    /// with the change, the baseline, and whether the tree was left at the base commit (the
+    /// next phase rebuilds it either way).
     async fn run_affected(
         &self,
         run: &RunSpec,
@@ -282,7 +290,7 @@ impl<F: Forge> PhaseExecutor<F> {
         prepared: &Prepared,
         tree: &WorkTree,
         usage: &mut Usage,
-    ) -> Result<(TestSelection, TestSummary, TestSummary), AgentError> {
+    ) -> Result<(TestSelection, TestSummary, TestSummary, bool), AgentError> {
         let mut changed = BTreeSet::new();
         if let Some(red) = &machine.work.red {
             changed.extend(changed_paths(&red.diff)?);
@@ -306,24 +314,34 @@ impl<F: Forge> PhaseExecutor<F> {
         };
         let suite = self.run_tests(tree, &command, usage).await?;
         let base = parse_oid(&prepared.base_commit)?;
-        tree.reset_to(base)?;
-        let config = read_repo_config(tree, base)?;
-        self.set_up(tree, &config, usage).await?;
-        let on_base: Vec<String> = selection
-            .files
-            .iter()
-            .filter(|path| tree.path().join(path).is_file())
-            .cloned()
-            .collect();
-        let baseline = if selection.is_whole_suite() {
-            self.run_tests(tree, whole, usage).await?
+        let mut on_base = Vec::new();
+        for path in &selection.files {
+            if tree.read_at(base, path)?.is_some() {
+                on_base.push(path.clone());
+            }
+        }
+        let base_command = if selection.is_whole_suite() {
+            whole.clone()
         } else if on_base.is_empty() {
-            TestSummary::default()
+            return Ok((selection, suite, TestSummary::default(), false));
         } else {
-            self.run_tests(tree, &narrowed(whole, &on_base), usage)
-                .await?
+            narrowed(whole, &on_base)
         };
-        Ok((selection, suite, baseline))
+        let config = read_repo_config(tree, base)?;
+        let key = BaselineKey {
+            repository: &run.repository,
+            base_commit: &prepared.base_commit,
+            setup: &config.setup,
+            command: &base_command,
+        };
+        // A cached run spares the reset and the setup too; the tree stays patched then.
+        if let Some(cached) = BaselineCache::new(&self.settings.baselines_dir).get(&key) {
+            return Ok((selection, suite, cached, false));
+        }
+        tree.reset_to(base)?;
+        self.set_up(tree, &config, usage).await?;
+        let baseline = self.run_on_base(tree, &key, usage).await?;
+        Ok((selection, suite, baseline, true))
     }
 }
 

@@ -37,6 +37,7 @@ pub fn agent_settings(config: &Config, model_required: bool) -> anyhow::Result<A
     Ok(AgentSettings {
         runs_dir: config.data_dir.join("runs"),
         artifacts_dir: config.data_dir.join("artifacts"),
+        baselines_dir: config.data_dir.join("baselines"),
         osv_dir: config.osv_dir.clone(),
         identity: BotIdentity {
             name: format!("{}[bot]", config.bot_name),

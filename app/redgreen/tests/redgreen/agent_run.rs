@@ -443,6 +443,44 @@ async fn a_conftest_change_falls_back_to_the_whole_suite() {
     assert!(body.contains("With the change: 3 passed"), "{body}");
 }
 
+/// A later run on the same base commit, with the same setup and the same selected tests,
+/// reads their baseline from the cache instead of running them again: the cached runs are
+/// marked between the two (99 passed), and the second PR body shows the mark.
+#[tokio::test]
+async fn a_later_run_on_the_same_base_reads_its_baseline_from_the_cache() {
+    let repo = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    repository(repo.path()).unwrap();
+    let mut bodies = Vec::new();
+    for attempt in 0..2 {
+        if attempt == 1 {
+            let cached = walk_files(&data.path().join("baselines"));
+            assert!(!cached.is_empty(), "the first run kept its baseline");
+            for file in cached {
+                let mut run: Value =
+                    serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+                run["passed"] = json!(99);
+                std::fs::write(&file, serde_json::to_vec(&run).unwrap()).unwrap();
+            }
+        }
+        let model = ModelServer::start().await;
+        script_happy_path(&model);
+        let Finished { result, stderr } = redgreen_run(repo.path(), data.path(), &model).await;
+        assert_eq!(result["state"], "done", "{result}\n{stderr}");
+        bodies.push(std::fs::read_to_string(result["pr_body"].as_str().unwrap()).unwrap());
+    }
+    assert!(
+        bodies[0].contains("On the base commit: 1 passed"),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[1].contains("On the base commit: 99 passed"),
+        "{}",
+        bodies[1]
+    );
+}
+
 #[tokio::test]
 async fn a_patch_that_breaks_another_test_is_rejected_and_retried() {
     let repo = tempfile::tempdir().unwrap();
