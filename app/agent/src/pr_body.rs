@@ -335,7 +335,14 @@ fn evidence_json(run: &RunSpec, machine: &Machine) -> serde_json::Value {
             "named": outcomes(&green.named),
             "suite": outcomes(&green.suite),
         })),
-        "baseline": work.prepared.as_ref().map(|p| outcomes(&p.baseline)),
+        // Under `verify: affected` the baseline is green's run of the selected tests on the
+        // base commit; the prepare phase ran none.
+        "baseline": work
+            .green
+            .as_ref()
+            .and_then(|green| green.baseline.as_ref())
+            .or(work.prepared.as_ref().map(|p| &p.baseline))
+            .map(outcomes),
         "usage": machine.usage,
     })
 }

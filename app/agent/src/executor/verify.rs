@@ -70,11 +70,13 @@ impl<F: Forge> PhaseExecutor<F> {
                 .into_iter()
                 .filter(|path| is_test_path(path) && Language::from_path(path.as_ref()).is_some())
                 .collect();
-            let on_base: Vec<String> = files
-                .iter()
-                .filter(|path| tree.path().join(path).is_file())
-                .cloned()
-                .collect();
+            let base = parse_oid(&prepared.base_commit)?;
+            let mut on_base = Vec::new();
+            for path in &files {
+                if tree.read_at(base, path)?.is_some() {
+                    on_base.push(path.clone());
+                }
+            }
             let before = if on_base.is_empty() {
                 TestSummary::default()
             } else {
