@@ -373,8 +373,8 @@ async fn an_unrelated_slow_test_is_left_out_under_affected_and_run_under_full() 
         (
             CONFIG.to_owned(),
             "Tests run: `tests/test_add.py`, `tests/test_mul.py` (1 test file(s) the run \
-             changed, and 1 that import or use a changed file within 2 steps of the code \
-             index's graph); 1 other test file(s) of the repository were left out.",
+             changed, and 1 that import or use a changed file (the code index's graph)); \
+             1 other test file(s) of the repository were left out.",
             "test_slow",
         ),
         (
