@@ -70,7 +70,9 @@ pub(crate) fn select(index: &Index, changed: &BTreeSet<String>) -> TestSelection
             ));
         }
         let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
-        if PROSE_EXTENSIONS.contains(&extension) {
+        // Prose outside the tests changes no test; a text file among the tests may be data
+        // a test reads, and is judged below as any file the index does not parse.
+        if PROSE_EXTENSIONS.contains(&extension) && !is_test_path(path) {
             continue;
         }
         if Language::from_path(path.as_ref()).is_none() {
