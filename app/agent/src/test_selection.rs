@@ -122,11 +122,14 @@ pub(crate) fn select(index: &Index, changed: &BTreeSet<String>) -> TestSelection
     }
 }
 
-/// A test file a runner can be given: a test path, not a package's `__init__.py` or
-/// pytest's `conftest.py` (which hold no tests of their own).
+/// A test file a runner can be given: source code on a test path, not test data, nor a
+/// package's `__init__.py` or pytest's `conftest.py` (which hold no tests of their own).
 fn is_test_module(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    is_test_path(path) && name != "__init__.py" && name != "conftest.py"
+    is_test_path(path)
+        && Language::from_path(path.as_ref()).is_some()
+        && name != "__init__.py"
+        && name != "conftest.py"
 }
 
 pub(crate) fn whole_suite(reason: String) -> TestSelection {
@@ -134,5 +137,118 @@ pub(crate) fn whole_suite(reason: String) -> TestSelection {
         files: Vec::new(),
         reason,
         left_out: 0,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test that cannot build its fixture cannot run
+mod tests {
+    use redgreen_indexer::Source;
+
+    use super::*;
+
+    /// A calculator with three test modules: one uses `calc.py`, two do not.
+    fn indexed() -> (tempfile::TempDir, tempfile::TempDir, Index) {
+        let repo = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            ("calc.py", "def add(a, b):\n    return a - b\n"),
+            ("README.md", "# calc\n"),
+            ("tests/__init__.py", ""),
+            ("tests/conftest.py", "import os\n"),
+            (
+                "tests/test_add.py",
+                "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+            ),
+            ("tests/test_slow.py", "def test_slow():\n    assert True\n"),
+            (
+                "tests/test_other.py",
+                "def test_other():\n    assert True\n",
+            ),
+            ("tests/data/cases.txt", "2 3 5\n"),
+        ] {
+            let file = repo.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        let data = tempfile::tempdir().unwrap();
+        let (index, _) = Index::build(&Source::WorkTree(repo.path().into()), data.path()).unwrap();
+        (repo, data, index)
+    }
+
+    fn changed(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|p| (*p).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_code_change_selects_the_tests_that_use_it_and_those_the_run_touched() {
+        let (_repo, _data, index) = indexed();
+        let selection = select(
+            &index,
+            &changed(&["calc.py", "tests/test_other.py", "README.md"]),
+        );
+        assert_eq!(
+            selection.files,
+            vec!["tests/test_other.py", "tests/test_add.py"]
+        );
+        assert_eq!(
+            selection.left_out, 1,
+            "test_slow.py; not __init__.py or conftest.py"
+        );
+        assert!(
+            selection
+                .reason
+                .starts_with("1 test file(s) the run changed, and 1 that")
+        );
+    }
+
+    #[test]
+    fn what_can_change_any_test_runs_the_whole_suite() {
+        let (_repo, _data, index) = indexed();
+        for (path, why) in [
+            (
+                "tests/conftest.py",
+                "a build, dependency or test-configuration file",
+            ),
+            (
+                "pyproject.toml",
+                "a build, dependency or test-configuration file",
+            ),
+            (
+                ".github/redgreen.yml",
+                "a build, dependency or test-configuration file",
+            ),
+            (
+                "tests/fixtures/user.json",
+                "a build, dependency or test-configuration file",
+            ),
+            (
+                "tests/data/cases.txt",
+                "in a language the code index does not parse",
+            ),
+            (
+                "tools/build.sh",
+                "in a language the code index does not parse",
+            ),
+        ] {
+            let selection = select(&index, &changed(&["calc.py", path]));
+            assert!(selection.is_whole_suite(), "{path}");
+            assert!(
+                selection.reason.starts_with(&format!("`{path}` changed"))
+                    && selection.reason.contains(why),
+                "{path}: {}",
+                selection.reason
+            );
+        }
+    }
+
+    #[test]
+    fn prose_alone_selects_nothing_so_the_whole_suite_runs() {
+        let (_repo, _data, index) = indexed();
+        let selection = select(&index, &changed(&["README.md"]));
+        assert!(selection.is_whole_suite());
+        assert_eq!(
+            selection.reason,
+            "no test file was changed or reaches a changed file"
+        );
     }
 }
