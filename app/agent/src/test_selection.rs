@@ -124,7 +124,7 @@ pub(crate) fn select(index: &Index, changed: &BTreeSet<String>) -> TestSelection
 
 /// A test file a runner can be given: source code on a test path, not test data, nor a
 /// package's `__init__.py` or pytest's `conftest.py` (which hold no tests of their own).
-fn is_test_module(path: &str) -> bool {
+pub(crate) fn is_test_module(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     is_test_path(path)
         && Language::from_path(path.as_ref()).is_some()

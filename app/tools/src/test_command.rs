@@ -115,17 +115,9 @@ impl Runner {
     /// for a person (the PR body gives it as the reason the whole suite ran).
     pub fn with_files(self, command: &str, files: &[String]) -> Result<String, &'static str> {
         let words = plain_words(command)?;
-        let quote = |file: &str| {
-            shlex::try_quote(file)
-                .map(std::borrow::Cow::into_owned)
-                .map_err(|_| "a test file's name cannot be quoted")
-        };
         let selectors: Vec<String> = match self {
             Runner::Pytest | Runner::Jest | Runner::Vitest | Runner::Npm => {
-                let mut quoted = files
-                    .iter()
-                    .map(|file| quote(file))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut quoted = quoted(files, "a test file's name cannot be quoted")?;
                 // `npm test` passes arguments on to the script only after `--`.
                 if self == Runner::Npm && !words.contains(&"--") {
                     quoted.insert(0, "--".to_owned());
@@ -168,16 +160,21 @@ impl Runner {
         if ids.is_empty() {
             return Err("no test was named");
         }
-        let quoted = ids
-            .iter()
-            .map(|id| {
-                shlex::try_quote(id)
-                    .map(std::borrow::Cow::into_owned)
-                    .map_err(|_| "a test id cannot be quoted")
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(format!("{} {}", command.trim_end(), quoted.join(" ")))
+        let ids = quoted(ids, "a test id cannot be quoted")?;
+        Ok(format!("{} {}", command.trim_end(), ids.join(" ")))
     }
+}
+
+/// Each of `items` shell-quoted for `/bin/sh -c`, or `refusal` (an item with a NUL byte).
+fn quoted(items: &[String], refusal: &'static str) -> Result<Vec<String>, &'static str> {
+    items
+        .iter()
+        .map(|item| {
+            shlex::try_quote(item)
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| refusal)
+        })
+        .collect()
 }
 
 /// The command's words, unless it is a shell list or pipeline (`a && b`, `a; b`, `a | b`),

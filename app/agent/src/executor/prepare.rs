@@ -159,12 +159,22 @@ impl<F: Forge> PhaseExecutor<F> {
         key: &BaselineKey<'_>,
         usage: &mut Usage,
     ) -> Result<TestSummary, AgentError> {
-        let cache = BaselineCache::new(&self.settings.baselines_dir);
-        if let Some(summary) = cache.get(key) {
-            return Ok(summary);
+        match BaselineCache::new(&self.settings.baselines_dir).get(key) {
+            Some(summary) => Ok(summary),
+            None => self.run_and_keep(tree, key, usage).await,
         }
+    }
+
+    /// Runs the tests of `key.command` on the base commit `tree` is at, and keeps the run in
+    /// the baseline cache (for a caller that has just missed it).
+    pub(super) async fn run_and_keep(
+        &self,
+        tree: &WorkTree,
+        key: &BaselineKey<'_>,
+        usage: &mut Usage,
+    ) -> Result<TestSummary, AgentError> {
         let summary = self.run_tests(tree, key.command, usage).await?;
-        cache.put(key, &summary);
+        BaselineCache::new(&self.settings.baselines_dir).put(key, &summary);
         Ok(summary)
     }
 

@@ -15,7 +15,6 @@ use redgreen_core::work::{
     GreenProof, PatchWork, Prepared, RedProof, TestOutcome, TestSelection, TestSummary, Usage,
 };
 use redgreen_git::WorkTree;
-use redgreen_indexer::{Language, is_test_path};
 use redgreen_tools::{Runner, ToolBox};
 use tracing::info;
 
@@ -24,7 +23,7 @@ use crate::diff::changed_paths;
 use crate::error::AgentError;
 use crate::forge::Forge;
 use crate::run_spec::RunSpec;
-use crate::test_selection::{select, whole_suite};
+use crate::test_selection::{is_test_module, select, whole_suite};
 use crate::verdict::{judge_green, judge_red, judge_red_again, names_match};
 
 use super::work_tree::read_repo_config;
@@ -68,15 +67,9 @@ impl<F: Forge> PhaseExecutor<F> {
             // see which old tests the red commit removes or renames), then with the new tests.
             let files: Vec<String> = changed_paths(&diff)?
                 .into_iter()
-                .filter(|path| is_test_path(path) && Language::from_path(path.as_ref()).is_some())
+                .filter(|path| is_test_module(path))
                 .collect();
-            let base = parse_oid(&prepared.base_commit)?;
-            let mut on_base = Vec::new();
-            for path in &files {
-                if tree.read_at(base, path)?.is_some() {
-                    on_base.push(path.clone());
-                }
-            }
+            let on_base = present_at(tree, parse_oid(&prepared.base_commit)?, &files)?;
             let before = if on_base.is_empty() {
                 TestSummary::default()
             } else {
@@ -316,12 +309,7 @@ impl<F: Forge> PhaseExecutor<F> {
         };
         let suite = self.run_tests(tree, &command, usage).await?;
         let base = parse_oid(&prepared.base_commit)?;
-        let mut on_base = Vec::new();
-        for path in &selection.files {
-            if tree.read_at(base, path)?.is_some() {
-                on_base.push(path.clone());
-            }
-        }
+        let on_base = present_at(tree, base, &selection.files)?;
         let base_command = if selection.is_whole_suite() {
             whole.clone()
         } else if on_base.is_empty() {
@@ -342,9 +330,24 @@ impl<F: Forge> PhaseExecutor<F> {
         }
         tree.reset_to(base)?;
         self.set_up(tree, &config, usage).await?;
-        let baseline = self.run_on_base(tree, &key, usage).await?;
+        let baseline = self.run_and_keep(tree, &key, usage).await?;
         Ok((selection, suite, baseline, true))
     }
+}
+
+/// The `files` that `commit` has, read from git's objects (not the working files).
+fn present_at(
+    tree: &WorkTree,
+    commit: git2::Oid,
+    files: &[String],
+) -> Result<Vec<String>, AgentError> {
+    let mut present = Vec::new();
+    for path in files {
+        if tree.read_at(commit, path)?.is_some() {
+            present.push(path.clone());
+        }
+    }
+    Ok(present)
 }
 
 /// `command` narrowed to `files` where its runner takes files, else the whole command.
